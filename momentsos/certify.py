@@ -1,0 +1,93 @@
+"""Certificate by evaluation: are the extracted atoms feasible global minimizers?
+
+Flatness says where to extract; evaluation is the certificate. An atom ``x`` passes when
+
+* its scaled violation ``max_j max(0, -g_j(x)) / s(g_j)`` and ``max_i |h_i(x)| / s(h_i)`` is at most
+  ``feas_tol``, with ``s(p) = max(1, max |coefficient of p|)``, and
+* its objective is within ``gap_tol`` of the lower bound:
+  ``|f(x) - lower_bound| / max(1, |f(x)|) <= gap_tol``.
+
+Since ``lower_bound <= min f <= f(x)`` for a feasible ``x``, the second test pins the global minimum
+to an interval of relative width ``gap_tol``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .polynomial import Polynomial
+from .problem import PolyProblem
+from .result import Atom
+
+__all__ = ["Certificate", "evaluate_atoms", "scaled_violation"]
+
+DEFAULT_FEAS_TOL = 1e-6
+DEFAULT_GAP_TOL = 1e-6
+
+
+def _scale(p: Polynomial) -> float:
+    return max(1.0, float(np.abs(p.coefficients).max())) if p.nterms else 1.0
+
+
+def scaled_violation(problem: PolyProblem, point: NDArray[np.float64]) -> float:
+    """Largest constraint violation at ``point``, each constraint divided by its coefficient scale."""
+    viol = [0.0]
+    viol += [max(0.0, -float(g.evaluate(point))) / _scale(g) for g in problem.inequalities]
+    viol += [abs(float(h.evaluate(point))) / _scale(h) for h in problem.equalities]
+    return max(viol)
+
+
+def relative_gap(value: float, bound: float) -> float:
+    """``|value - bound| / max(1, |value|)``."""
+    return abs(value - bound) / max(1.0, abs(value))
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Evaluated atoms and the verdict.
+
+    Attributes
+    ----------
+    atoms : tuple of Atom
+    upper_bound : float or None
+        Smallest objective over the feasible atoms.
+    gap : float or None
+        Relative gap between ``upper_bound`` and the lower bound.
+    verified : bool
+        Every atom feasible within ``feas_tol`` and within ``gap_tol`` of the bound.
+    """
+
+    atoms: tuple[Atom, ...]
+    upper_bound: float | None
+    gap: float | None
+    verified: bool
+
+    @property
+    def best(self) -> Atom | None:
+        feasible = [a for a in self.atoms if np.isfinite(a.objective)]
+        return min(feasible, key=lambda a: (a.violation > 0, a.objective)) if feasible else None
+
+
+def evaluate_atoms(
+    problem: PolyProblem,
+    points: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    lower_bound: float,
+    feas_tol: float = DEFAULT_FEAS_TOL,
+    gap_tol: float = DEFAULT_GAP_TOL,
+) -> Certificate:
+    """Evaluate objective and constraints at each point and decide whether they certify the bound."""
+    atoms = tuple(
+        Atom(np.asarray(p, dtype=np.float64), float(w), problem.evaluate_objective(p), scaled_violation(problem, p))
+        for p, w in zip(points, weights)
+    )
+    feasible = [a for a in atoms if a.violation <= feas_tol]
+    if not feasible:
+        return Certificate(atoms, None, None, False)
+    upper = min(a.objective for a in feasible)
+    gap = relative_gap(upper, lower_bound)
+    verified = len(feasible) == len(atoms) and all(relative_gap(a.objective, lower_bound) <= gap_tol for a in atoms)
+    return Certificate(atoms, upper, gap, verified)

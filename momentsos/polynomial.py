@@ -1,0 +1,172 @@
+"""Sparse multivariate polynomials held as an exponent matrix and a coefficient vector.
+
+A :class:`Polynomial` in ``n`` variables with ``t`` terms stores
+
+* ``exponents``: an integer array of shape ``(t, n)``; row ``i`` is the exponent tuple of term ``i``;
+* ``coefficients``: a float array of shape ``(t,)``.
+
+Rows are unique and no coefficient is zero. Variables are positional: column ``j`` of
+``exponents`` belongs to ``variables[j]`` of the problem that owns the polynomial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+
+__all__ = ["Polynomial"]
+
+
+@dataclass(frozen=True, eq=False)
+class Polynomial:
+    """A real polynomial ``sum_i coefficients[i] * x**exponents[i]``.
+
+    Parameters
+    ----------
+    exponents : array_like of int, shape (t, n)
+        Exponent tuples, one row per term.
+    coefficients : array_like of float, shape (t,)
+        Real, finite coefficients.
+
+    Notes
+    -----
+    The constructor merges duplicate rows and drops zero coefficients, so two polynomials that are
+    equal as functions have equal term sets (compare them with :meth:`allclose`).
+    """
+
+    exponents: NDArray[np.int64]
+    coefficients: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        exps = np.asarray(self.exponents, dtype=np.int64)
+        coefs = np.asarray(self.coefficients, dtype=np.float64).reshape(-1)
+        if exps.ndim != 2 or exps.shape[0] != coefs.shape[0]:
+            raise ValueError(
+                f"Polynomial: exponents must have shape (t, n) and coefficients shape (t,); "
+                f"got {exps.shape} and {coefs.shape}"
+            )
+        if exps.size and exps.min() < 0:
+            raise ValueError("Polynomial: exponents must be non-negative integers")
+        if exps.shape[0]:
+            exps, inverse = np.unique(exps, axis=0, return_inverse=True)
+            coefs = np.bincount(inverse.reshape(-1), weights=coefs, minlength=exps.shape[0])
+            keep = coefs != 0.0
+            exps, coefs = exps[keep], coefs[keep]
+        exps.setflags(write=False)
+        coefs.setflags(write=False)
+        object.__setattr__(self, "exponents", exps)
+        object.__setattr__(self, "coefficients", coefs)
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def zero(cls, nvars: int) -> Polynomial:
+        """The zero polynomial in ``nvars`` variables."""
+        return cls(np.zeros((0, nvars), dtype=np.int64), np.zeros(0))
+
+    @classmethod
+    def constant(cls, value: float, nvars: int) -> Polynomial:
+        """The constant polynomial ``value`` in ``nvars`` variables."""
+        return cls(np.zeros((1, nvars), dtype=np.int64), np.array([float(value)]))
+
+    @classmethod
+    def from_sympy(cls, expr: sp.Expr, variables: Sequence[sp.Symbol]) -> Polynomial:
+        """Expand a sympy expression that is known to be polynomial in ``variables``.
+
+        Validation with user-facing messages lives in :mod:`momentsos.problem`; this constructor
+        assumes a polynomial with real finite coefficients.
+        """
+        variables = tuple(variables)
+        if not variables:
+            return cls.constant(float(sp.sympify(expr)), 0)
+        poly = sp.Poly(expr, *variables)
+        terms = poly.terms()
+        exps = np.array([monom for monom, _ in terms], dtype=np.int64).reshape(len(terms), len(variables))
+        coefs = np.array([float(coef) for _, coef in terms], dtype=np.float64)
+        return cls(exps, coefs)
+
+    # -- properties ---------------------------------------------------------------------------
+    @property
+    def nvars(self) -> int:
+        return int(self.exponents.shape[1])
+
+    @property
+    def nterms(self) -> int:
+        return int(self.exponents.shape[0])
+
+    @property
+    def degree(self) -> int:
+        """Total degree; 0 for constants and for the zero polynomial."""
+        return int(self.exponents.sum(axis=1).max()) if self.nterms else 0
+
+    @property
+    def is_zero(self) -> bool:
+        return self.nterms == 0
+
+    # -- numerics -----------------------------------------------------------------------------
+    def __call__(self, points: NDArray[np.float64]) -> NDArray[np.float64] | float:
+        return self.evaluate(points)
+
+    def evaluate(self, points: NDArray[np.float64]) -> NDArray[np.float64] | float:
+        """Evaluate at one point (shape ``(n,)``, returns a float) or at many (shape ``(p, n)``)."""
+        pts = np.asarray(points, dtype=np.float64)
+        single = pts.ndim == 1
+        pts = np.atleast_2d(pts)
+        if pts.shape[1] != self.nvars:
+            raise ValueError(
+                f"Polynomial.evaluate: points must have {self.nvars} columns; got shape {np.shape(points)}"
+            )
+        if self.is_zero:
+            values = np.zeros(pts.shape[0])
+        else:
+            # (p, t) matrix of monomial values, then one matrix-vector product.
+            monomials = np.prod(pts[:, None, :] ** self.exponents[None, :, :], axis=2)
+            values = monomials @ self.coefficients
+        return float(values[0]) if single else values
+
+    def __mul__(self, other: Polynomial | float) -> Polynomial:
+        if not isinstance(other, Polynomial):
+            return Polynomial(self.exponents, self.coefficients * float(other))
+        if self.is_zero or other.is_zero:
+            return Polynomial.zero(self.nvars)
+        exps = (self.exponents[:, None, :] + other.exponents[None, :, :]).reshape(-1, self.nvars)
+        coefs = np.outer(self.coefficients, other.coefficients).reshape(-1)
+        return Polynomial(exps, coefs)
+
+    __rmul__ = __mul__
+
+    def __add__(self, other: Polynomial | float) -> Polynomial:
+        if not isinstance(other, Polynomial):
+            other = Polynomial.constant(float(other), self.nvars)
+        return Polynomial(
+            np.vstack([self.exponents, other.exponents]),
+            np.concatenate([self.coefficients, other.coefficients]),
+        )
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Polynomial:
+        return Polynomial(self.exponents, -self.coefficients)
+
+    def __sub__(self, other: Polynomial | float) -> Polynomial:
+        return self + (-other)
+
+    def allclose(self, other: Polynomial, atol: float = 1e-12) -> bool:
+        """Whether ``self - other`` has every coefficient below ``atol`` in absolute value."""
+        diff = self - other
+        return bool(np.all(np.abs(diff.coefficients) <= atol))
+
+    def to_sympy(self, variables: Sequence[sp.Symbol]) -> sp.Expr:
+        """The polynomial as a sympy expression in ``variables`` (floats as sympy Floats)."""
+        variables = tuple(variables)
+        terms = [
+            sp.Float(c) * sp.Mul(*[v**int(e) for v, e in zip(variables, row)])
+            for row, c in zip(self.exponents, self.coefficients)
+        ]
+        return sp.Add(*terms)
+
+    def __repr__(self) -> str:
+        return f"Polynomial(nvars={self.nvars}, degree={self.degree}, nterms={self.nterms})"

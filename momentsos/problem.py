@@ -1,0 +1,265 @@
+"""Validated polynomial optimization problems (POPs).
+
+.. math::
+
+    \\min_{x \\in \\mathbb{R}^n} f(x) \\quad \\text{s.t.}\\quad g_j(x) \\ge 0,\\; h_i(x) = 0.
+
+Sign convention, stated once here: inequalities are ``g >= 0`` and equalities ``h == 0``. Sympy
+relations are normalised: ``a >= b`` and ``b <= a`` become ``a - b >= 0``; ``sp.Eq(a, b)`` becomes
+``a - b == 0``. Input is validated once, at this boundary; the rest of the package trusts it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import sympy as sp
+
+from .errors import InvalidProblemError
+from .polynomial import Polynomial
+
+__all__ = ["PolyProblem"]
+
+_NONFINITE = (sp.nan, sp.zoo, sp.oo, -sp.oo)
+
+
+def _as_list(value: Any, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (sp.Basic, int, float, np.number, bool)):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: `{name}` must be a sympy expression or a sequence of them; "
+            f"got {type(value).__name__} {value!r}"
+        ) from None
+
+
+def _sympify(value: Any, what: str) -> sp.Expr:
+    if isinstance(value, bool) or isinstance(value, sp.logic.boolalg.BooleanAtom):
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} is the boolean {value!r}; a relation between numbers "
+            "was evaluated by Python before it reached momentsos. Write it with sympy symbols."
+        )
+    if isinstance(value, complex) and value.imag != 0:
+        raise InvalidProblemError(f"Invalid input for PolyProblem: {what} has the complex value {value!r}")
+    try:
+        return sp.sympify(value, strict=True)
+    except (sp.SympifyError, TypeError):
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} must be a sympy expression or a number; "
+            f"got {type(value).__name__} {value!r}"
+        ) from None
+
+
+def _relation_to_expr(value: sp.Basic, what: str, kind: str) -> sp.Expr:
+    """Normalise a relation to the expression that must be ``>= 0`` (kind 'ineq') or ``== 0``."""
+    if isinstance(value, sp.Equality):
+        if kind != "eq":
+            raise InvalidProblemError(
+                f"Invalid input for PolyProblem: {what} `{value}` is an equation; pass it in `equalities`"
+            )
+        return value.lhs - value.rhs
+    if isinstance(value, (sp.GreaterThan, sp.LessThan)):
+        if kind != "ineq":
+            raise InvalidProblemError(
+                f"Invalid input for PolyProblem: {what} `{value}` is an inequality; pass it in `inequalities`"
+            )
+        return value.lhs - value.rhs if isinstance(value, sp.GreaterThan) else value.rhs - value.lhs
+    if isinstance(value, (sp.StrictGreaterThan, sp.StrictLessThan)):
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} `{value}` is a strict inequality; only `>=`, `<=` "
+            "and `==` are allowed (the relaxation works with closed sets)"
+        )
+    if isinstance(value, sp.Unequality) or isinstance(value, sp.logic.boolalg.Boolean) and not isinstance(
+        value, sp.Expr
+    ):
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} `{value}` is not allowed; use an expression or a "
+            "relation with `>=`, `<=` or `==`"
+        )
+    return value  # a plain expression: g >= 0 or h == 0 by convention
+
+
+def _check_polynomial(expr: sp.Expr, variables: tuple[sp.Symbol, ...], what: str) -> None:
+    names = ", ".join(str(v) for v in variables)
+    if expr.has(*_NONFINITE) or any(
+        isinstance(a, sp.Float) and not math.isfinite(float(a)) for a in expr.atoms(sp.Float)
+    ):
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} `{expr}` has a non-finite coefficient (nan or inf)"
+        )
+    unknown = sorted((s for s in expr.free_symbols if s not in variables), key=str)
+    if unknown:
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} `{expr}` contains the symbol(s) "
+            f"{', '.join(map(str, unknown))}, which are not among the variables ({names})"
+        )
+    if expr.has(sp.I) or any(not a.is_real for a in expr.atoms(sp.Number)):
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} `{expr}` has a complex coefficient; only real "
+            "coefficients are allowed"
+        )
+    if variables and not expr.is_polynomial(*variables) or not variables and expr.free_symbols:
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} `{expr}` is not polynomial in ({names}); allowed are "
+            "sums of products of variables with non-negative integer exponents"
+        )
+    for power in expr.atoms(sp.Pow):
+        if not (power.exp.is_Integer and power.exp >= 0) and power.base.free_symbols:
+            raise InvalidProblemError(
+                f"Invalid input for PolyProblem: {what} `{expr}` contains `{power}`; exponents must be "
+                "non-negative integers"
+            )
+
+
+@dataclass(frozen=True, eq=False)
+class PolyProblem:
+    """A polynomial optimization problem, validated and expanded.
+
+    Parameters
+    ----------
+    objective : sympy expression or number
+        The polynomial ``f`` to minimise.
+    inequalities : sequence of sympy expressions or relations, optional
+        Constraints ``g_j >= 0``; relations ``a >= b`` / ``a <= b`` are normalised.
+    equalities : sequence of sympy expressions or relations, optional
+        Constraints ``h_i == 0``; ``sp.Eq(a, b)`` is normalised to ``a - b``.
+    variables : sequence of sympy Symbols, optional
+        The decision variables, in the order used for exponents and for ``res.x``. Inferred from the
+        free symbols of objective and constraints (sorted by name) when omitted.
+
+    Raises
+    ------
+    InvalidProblemError
+        For a non-polynomial term, a symbol that is not a variable, a complex or non-finite
+        coefficient, a relation that is not ``>=``, ``<=`` or ``==``, or no variables at all.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> prob = PolyProblem(x**2 + y**2, inequalities=[x + y >= 1])
+    >>> prob.variables, prob.min_order
+    ((x, y), 1)
+    """
+
+    objective: Polynomial
+    inequalities: tuple[Polynomial, ...]
+    equalities: tuple[Polynomial, ...]
+    variables: tuple[sp.Symbol, ...]
+    expressions: dict[str, Any]
+
+    def __init__(
+        self,
+        objective: Any,
+        inequalities: Iterable[Any] | Any = (),
+        equalities: Iterable[Any] | Any = (),
+        variables: Sequence[sp.Symbol] | None = None,
+    ) -> None:
+        f = _sympify(objective, "the objective")
+        if isinstance(f, sp.logic.boolalg.Boolean) and not isinstance(f, sp.Expr):
+            raise InvalidProblemError(
+                f"Invalid input for PolyProblem: the objective `{f}` is a relation; pass an expression"
+            )
+        g_raw = _as_list(inequalities, "inequalities")
+        h_raw = _as_list(equalities, "equalities")
+        gs = [
+            _relation_to_expr(_sympify(g, f"inequality {j}"), f"inequality {j}", "ineq")
+            for j, g in enumerate(g_raw)
+        ]
+        hs = [
+            _relation_to_expr(_sympify(h, f"equality {i}"), f"equality {i}", "eq") for i, h in enumerate(h_raw)
+        ]
+        variables = self._validate_variables(variables, [f, *gs, *hs])
+        _check_polynomial(f, variables, "the objective")
+        for j, g in enumerate(gs):
+            _check_polynomial(g, variables, f"inequality {j}")
+        for i, h in enumerate(hs):
+            _check_polynomial(h, variables, f"equality {i}")
+        n = len(variables)
+        obj = Polynomial.from_sympy(f, variables)
+        ineqs = tuple(Polynomial.from_sympy(g, variables) for g in gs)
+        eqs = tuple(p for p in (Polynomial.from_sympy(h, variables) for h in hs) if not p.is_zero)
+        object.__setattr__(self, "objective", obj)
+        object.__setattr__(self, "inequalities", ineqs)
+        object.__setattr__(self, "equalities", eqs)
+        object.__setattr__(self, "variables", variables)
+        object.__setattr__(self, "expressions", {"objective": f, "inequalities": tuple(gs), "equalities": tuple(hs)})
+        assert all(p.nvars == n for p in (obj, *ineqs, *eqs))
+
+    @staticmethod
+    def _validate_variables(variables: Sequence[sp.Symbol] | None, exprs: list[sp.Expr]) -> tuple[sp.Symbol, ...]:
+        if variables is None:
+            symbols = set().union(*(e.free_symbols for e in exprs))
+            found = tuple(sorted(symbols, key=lambda s: s.name))
+            if not found:
+                raise InvalidProblemError(
+                    "Invalid input for PolyProblem: objective and constraints contain no variable; "
+                    "pass `variables` or a non-constant objective"
+                )
+            return found
+        if isinstance(variables, sp.Symbol):
+            variables = (variables,)
+        try:
+            found = tuple(variables)
+        except TypeError:
+            raise InvalidProblemError(
+                f"Invalid input for PolyProblem: `variables` must be a sequence of sympy Symbols; got {variables!r}"
+            ) from None
+        bad = [v for v in found if not isinstance(v, sp.Symbol)]
+        if bad:
+            raise InvalidProblemError(
+                f"Invalid input for PolyProblem: `variables` must contain sympy Symbols only; got {bad[0]!r} "
+                f"of type {type(bad[0]).__name__}"
+            )
+        if len(set(found)) != len(found):
+            raise InvalidProblemError(f"Invalid input for PolyProblem: `variables` has duplicates: {found}")
+        if not found:
+            raise InvalidProblemError(
+                "Invalid input for PolyProblem: `variables` is empty; a POP needs at least one variable"
+            )
+        return found
+
+    # -- derived quantities -------------------------------------------------------------------
+    @property
+    def nvars(self) -> int:
+        return len(self.variables)
+
+    @property
+    def degree(self) -> int:
+        """Largest degree among objective and constraints."""
+        return max(p.degree for p in (self.objective, *self.inequalities, *self.equalities))
+
+    @property
+    def min_order(self) -> int:
+        """Smallest relaxation order k0 = max(1, ceil(deg p / 2)) over objective and constraints."""
+        return max(1, max(math.ceil(p.degree / 2) for p in (self.objective, *self.inequalities, *self.equalities)))
+
+    @property
+    def constraint_half_degree(self) -> int:
+        """d = max(1, max_j ceil(deg g_j / 2), ceil(deg h_i / 2)): the shift in the flatness test."""
+        degs = [math.ceil(p.degree / 2) for p in (*self.inequalities, *self.equalities)]
+        return max([1, *degs])
+
+    def evaluate_objective(self, point: np.ndarray) -> float:
+        return float(self.objective.evaluate(point))
+
+    def violation(self, point: np.ndarray) -> float:
+        """Largest constraint violation at ``point``: max(-g_j(x), |h_i(x)|, 0)."""
+        viol = [0.0]
+        viol += [max(0.0, -float(g.evaluate(point))) for g in self.inequalities]
+        viol += [abs(float(h.evaluate(point))) for h in self.equalities]
+        return max(viol)
+
+    def __repr__(self) -> str:
+        names = ", ".join(map(str, self.variables))
+        return (
+            f"PolyProblem(variables=({names}), objective degree {self.objective.degree}, "
+            f"{len(self.inequalities)} inequalities, {len(self.equalities)} equalities)"
+        )

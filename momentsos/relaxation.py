@@ -1,0 +1,188 @@
+"""The dense Lasserre moment relaxation of order k and its solution through cvxpy.
+
+For the POP ``min f s.t. g_j >= 0, h_i = 0`` the order-``k`` moment relaxation [Las01] is
+
+.. math::
+
+    \\min_y \\; L_y(f) \\quad\\text{s.t.}\\quad y_0 = 1,\\; M_k(y) \\succeq 0,\\;
+    L_{g_j}(y) \\succeq 0,\\; L_y(h_i x^a) = 0 \\;(|a| \\le 2k - \\deg h_i),
+
+with ``y`` indexed by the monomials of degree ``<= 2k`` (graded lex, see :mod:`momentsos.basis`).
+Every matrix is a sparse linear map of ``y`` (:mod:`momentsos.moments`); cvxpy sees one
+sparse-matrix-times-vector product per block, which keeps its compile time small.
+
+References
+----------
+[Las01] J.-B. Lasserre, "Global optimization with polynomials and the problem of moments",
+SIAM J. Optim. 11(3), 2001.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import scipy.sparse as sparse
+from numpy.typing import NDArray
+
+from .basis import MonomialBasis
+from .errors import RelaxationOrderError
+from .moments import MomentMatrix, equality_rows_map, localizing_matrix_map, moment_matrix_map
+from .problem import PolyProblem
+from .solvers import SolverSpec, SolverStatus, map_status
+
+__all__ = ["MomentRelaxation", "RelaxationSolution"]
+
+
+@dataclass(frozen=True)
+class RelaxationSolution:
+    """What one SDP solve returns, before any rank test.
+
+    Attributes
+    ----------
+    status : SolverStatus
+    raw_status : str
+        The status string cvxpy reported (or the exception text).
+    lower_bound : float or None
+        The relaxation value ``L_y(f)``.
+    moments : ndarray or None
+        The moment vector ``y`` (graded lex up to degree ``2k``).
+    moment_matrix : MomentMatrix or None
+    times : dict
+        ``build`` (assembling the sparse maps), ``compile`` (cvxpy), ``solve`` (the solver itself).
+    num_iters : int or None
+    """
+
+    status: SolverStatus
+    raw_status: str
+    lower_bound: float | None
+    moments: NDArray[np.float64] | None
+    moment_matrix: MomentMatrix | None
+    times: dict[str, float] = field(default_factory=dict)
+    num_iters: int | None = None
+
+
+class MomentRelaxation:
+    """The order-``k`` moment relaxation of a :class:`PolyProblem`, assembled as sparse maps.
+
+    Parameters
+    ----------
+    problem : PolyProblem
+    order : int
+        Relaxation order ``k >= problem.min_order``.
+
+    Attributes
+    ----------
+    basis : MonomialBasis
+        Monomials of degree ``<= 2k``: the index set of the moment vector.
+    moment_map : scipy.sparse.csr_matrix
+        ``vec(M_k(y)) = moment_map @ y``.
+    localizing_maps : list of csr_matrix
+        One per inequality, ``vec(L_{g_j}(y)) = localizing_maps[j] @ y``.
+    equality_map : csr_matrix
+        Stacked rows ``L(h_i x^a)``; the relaxation imposes ``equality_map @ y = 0``.
+    objective_vector : ndarray
+        ``L_y(f) = objective_vector @ y``.
+    """
+
+    def __init__(self, problem: PolyProblem, order: int) -> None:
+        if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
+            raise RelaxationOrderError(f"Invalid option `order`: expected a positive integer; got {order!r}")
+        if order < problem.min_order:
+            raise RelaxationOrderError(
+                f"Invalid option `order={order}`: below the minimal order {problem.min_order} "
+                f"(max over objective and constraints of ceil(degree / 2)); allowed: order >= {problem.min_order}"
+            )
+        start = time.perf_counter()
+        self.problem = problem
+        self.order = int(order)
+        n = problem.nvars
+        self.basis = MonomialBasis(n, 2 * self.order)
+        self.row_basis = MonomialBasis(n, self.order)
+        self.moment_map = moment_matrix_map(self.basis, self.order)
+        self.localizing_maps = [localizing_matrix_map(self.basis, self.order, g) for g in problem.inequalities]
+        eq_blocks = [equality_rows_map(self.basis, self.order, h) for h in problem.equalities]
+        self.equality_map = (
+            sparse.vstack(eq_blocks, format="csr") if eq_blocks else sparse.csr_matrix((0, len(self.basis)))
+        )
+        self.objective_vector = np.zeros(len(self.basis))
+        f = problem.objective
+        if f.nterms:
+            self.objective_vector[self.basis.index_of(f.exponents)] = f.coefficients
+        self.build_time = time.perf_counter() - start
+
+    @property
+    def num_moments(self) -> int:
+        return len(self.basis)
+
+    @property
+    def matrix_size(self) -> int:
+        return len(self.row_basis)
+
+    def __repr__(self) -> str:
+        return (
+            f"MomentRelaxation(order={self.order}, moments={self.num_moments}, "
+            f"moment matrix {self.matrix_size}x{self.matrix_size}, {len(self.localizing_maps)} localizing blocks, "
+            f"{self.equality_map.shape[0]} equality rows)"
+        )
+
+    def build(self) -> tuple[Any, Any, list[Any]]:
+        """The cvxpy problem, its moment variable ``y`` and its PSD constraints (moment matrix first)."""
+        import cvxpy as cp  # noqa: PLC0415 - cvxpy stays out of import momentsos's critical path
+
+        y = cp.Variable(self.num_moments, name="y")
+        constraints: list[Any] = [y[0] == 1]
+        psd = []
+        for A in (self.moment_map, *self.localizing_maps):
+            s = int(round(np.sqrt(A.shape[0])))
+            if s == 1:
+                constraints.append(A @ y >= 0)
+            else:
+                psd.append(cp.reshape(A @ y, (s, s), order="C") >> 0)
+        constraints += psd
+        if self.equality_map.shape[0]:
+            constraints.append(self.equality_map @ y == 0)
+        problem = cp.Problem(cp.Minimize(self.objective_vector @ y), constraints)
+        return problem, y, psd
+
+    def solve(self, spec: SolverSpec, options: Mapping[str, Any] | None = None, verbose: bool = False) -> RelaxationSolution:
+        """Solve the relaxation with ``spec``; solver failures become statuses, never exceptions."""
+        import cvxpy as cp  # noqa: PLC0415
+
+        start = time.perf_counter()
+        problem, y, _ = self.build()
+        opts = {**spec.defaults, **(options or {})}
+        try:
+            with warnings.catch_warnings():
+                # Inaccuracy is reported through the status; cvxpy's own warning would duplicate it.
+                warnings.simplefilter("ignore")
+                problem.solve(solver=spec.name, verbose=verbose, **opts)
+            raw = str(problem.status)
+        except cp.error.SolverError as exc:
+            raw = f"solver_error: {exc}"
+        except Exception as exc:  # solver bindings raise assorted types (licence, memory, ...)
+            raw = f"solver_error: {type(exc).__name__}: {exc}"
+        wall = time.perf_counter() - start
+        stats = problem.solver_stats
+        solve_time = float(stats.solve_time) if stats is not None and stats.solve_time is not None else np.nan
+        compile_time = float(getattr(problem, "compilation_time", np.nan) or np.nan)
+        if not np.isfinite(solve_time):
+            solve_time = wall - (compile_time if np.isfinite(compile_time) else 0.0)
+        times = {"build": self.build_time, "compile": compile_time, "solve": solve_time, "wall": wall}
+        status = map_status(raw.split(":")[0])
+        num_iters = int(stats.num_iters) if stats is not None and stats.num_iters is not None else None
+        if status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE) and y.value is not None:
+            moments = np.asarray(y.value, dtype=np.float64)
+            s = self.matrix_size
+            values = (self.moment_map @ moments).reshape(s, s)
+            return RelaxationSolution(
+                status, raw, float(self.objective_vector @ moments), moments,
+                MomentMatrix(0.5 * (values + values.T), self.row_basis, self.order), times, num_iters,
+            )
+        if status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):
+            status, raw = SolverStatus.ERROR, f"{raw} (no primal solution returned)"
+        bound = -np.inf if status is SolverStatus.UNBOUNDED else (np.inf if status is SolverStatus.INFEASIBLE else None)
+        return RelaxationSolution(status, raw, bound, None, None, times, num_iters)

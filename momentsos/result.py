@@ -1,0 +1,236 @@
+"""Result types of :func:`momentsos.minimize`: a fixed schema, never printed, never raised."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+
+from .extraction import ExtractionOutcome
+from .flatness import FlatnessReport
+from .moments import MomentMatrix
+from .problem import PolyProblem
+
+__all__ = ["Status", "Atom", "SolverStats", "OrderRecord", "PolyOptResult", "status_message"]
+
+
+class Status(enum.Enum):
+    """Outcome of a Moment-SOS solve.
+
+    CERTIFIED: flat truncation, every extracted atom feasible within ``feas_tol`` and with objective
+    within ``gap_tol`` of the bound: the bound is the global minimum and the atoms are minimizers.
+    BOUND_ONLY: an accurate solve; ``lower_bound`` is a valid lower bound, but no certificate.
+    INFEASIBLE: the relaxation is infeasible, hence so is the problem.
+    UNBOUNDED: the relaxation is unbounded below (the problem may or may not be).
+    INACCURATE: the solver stopped short of its tolerances; numbers are reported, never certified.
+    SOLVER_ERROR: the solver failed or hit a limit.
+    """
+
+    CERTIFIED = "certified"
+    BOUND_ONLY = "bound_only"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INACCURATE = "inaccurate"
+    SOLVER_ERROR = "solver_error"
+
+
+_MESSAGES: dict[tuple[Status, str], str] = {
+    (Status.CERTIFIED, ""): "Global minimum certified: flat truncation and every extracted minimizer verified.",
+    (Status.BOUND_ONLY, "not_flat"): "Lower bound only: the moment matrix is not flat at this order; try a higher order.",
+    (Status.BOUND_ONLY, "rank_ambiguous"): "Lower bound only: the numerical rank of the moment matrix is ambiguous.",
+    (Status.BOUND_ONLY, "not_zero_dimensional"): "Lower bound only: extraction found no finite set of minimizers.",
+    (Status.BOUND_ONLY, "no_valid_weights"): "Lower bound only: extracted points do not reproduce the moments with positive weights.",
+    (Status.BOUND_ONLY, "atoms_infeasible"): "Lower bound only: extracted points violate a constraint or miss the bound by more than gap_tol.",
+    (Status.INFEASIBLE, ""): "The relaxation is infeasible, so the problem is infeasible.",
+    (Status.UNBOUNDED, ""): "The relaxation is unbounded below; add a bound (e.g. a ball constraint) or raise the order.",
+    (Status.INACCURATE, ""): "The solver returned an inaccurate solution: the bound is approximate and not certified.",
+    (Status.INACCURATE, "large_moments"): "Moments are very large: the relaxation may be unbounded; add a ball constraint.",
+    (Status.SOLVER_ERROR, ""): "The SDP solver failed or hit a limit; no bound is available.",
+}
+
+
+def status_message(status: Status, reason: str = "") -> str:
+    """The one message table, keyed by status and reason (falls back to the status alone)."""
+    return _MESSAGES.get((status, reason)) or _MESSAGES.get((status, ""), status.value)
+
+
+@dataclass(frozen=True)
+class Atom:
+    """One extracted point of the representing measure.
+
+    Attributes
+    ----------
+    point : ndarray, shape (n,)
+        Coordinates aligned with the problem's variables.
+    weight : float
+        Its weight in the atomic measure (weights sum to about 1).
+    objective : float
+        ``f(point)``.
+    violation : float
+        Largest scaled constraint violation at ``point`` (0 when feasible).
+    """
+
+    point: NDArray[np.float64]
+    weight: float
+    objective: float
+    violation: float
+
+
+@dataclass(frozen=True)
+class SolverStats:
+    """Solver name, raw status, iteration count and the time spent in each stage (seconds)."""
+
+    name: str
+    raw_status: str
+    num_iters: int | None
+    build_time: float
+    compile_time: float
+    solve_time: float
+    extraction_time: float
+
+    @property
+    def overhead_fraction(self) -> float:
+        """Share of the total spent outside the solver (build + compile + extraction)."""
+        outside = self.build_time + self.compile_time + self.extraction_time
+        total = outside + self.solve_time
+        return outside / total if total > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """One visited order of the hierarchy: its status, bound and ranks."""
+
+    order: int
+    status: Status
+    lower_bound: float | None
+    ranks: tuple[int, ...] | None
+    solve_time: float
+
+
+@dataclass(frozen=True)
+class PolyOptResult:
+    """Result of :func:`momentsos.minimize` (a field that does not apply is ``None``).
+
+    Attributes
+    ----------
+    status : Status
+    message : str
+    lower_bound : float or None
+        Relaxation value: a valid lower bound on the minimum when the solve is accurate.
+    upper_bound : float or None
+        Best objective value at a feasible extracted atom.
+    gap : float or None
+        ``|upper_bound - lower_bound| / max(1, |upper_bound|)``.
+    x : ndarray or None
+        The best minimizer, aligned with ``variables``.
+    atoms : tuple of Atom
+        Every extracted point (possibly several global minimizers).
+    order : int
+        The relaxation order of this result.
+    variables : tuple of sympy Symbol
+    flatness : FlatnessReport or None
+    extraction : ExtractionOutcome
+    moment_matrix : MomentMatrix or None
+    solver : SolverStats
+    problem : PolyProblem
+    hierarchy : tuple of OrderRecord
+        Every order visited by the driver, this one last.
+    """
+
+    status: Status
+    message: str
+    lower_bound: float | None
+    upper_bound: float | None
+    gap: float | None
+    x: NDArray[np.float64] | None
+    atoms: tuple[Atom, ...]
+    order: int
+    variables: tuple[sp.Symbol, ...]
+    flatness: FlatnessReport | None
+    extraction: ExtractionOutcome
+    moment_matrix: MomentMatrix | None = field(repr=False)
+    solver: SolverStats = field(repr=False)
+    problem: PolyProblem = field(repr=False)
+    hierarchy: tuple[OrderRecord, ...] = ()
+
+    @property
+    def success(self) -> bool:
+        """Whether the status is CERTIFIED."""
+        return self.status is Status.CERTIFIED
+
+    @property
+    def minimizers(self) -> list[NDArray[np.float64]]:
+        """The points of all atoms."""
+        return [a.point for a in self.atoms]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python fields (arrays as lists, enums as strings) for logging or JSON."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in ("moment_matrix", "problem"):
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, enum.Enum):
+                value = value.value
+            elif isinstance(value, np.ndarray):
+                value = value.tolist()
+            elif f.name == "atoms":
+                value = [
+                    {"point": a.point.tolist(), "weight": a.weight, "objective": a.objective, "violation": a.violation}
+                    for a in value
+                ]
+            elif f.name == "variables":
+                value = [str(v) for v in value]
+            elif f.name == "flatness" and value is not None:
+                value = {"ranks": list(value.ranks), "flat_orders": list(value.flat_orders), "shift": value.shift}
+            elif f.name == "solver":
+                value = {k.name: getattr(value, k.name) for k in fields(value)}
+            elif f.name == "hierarchy":
+                value = [
+                    {"order": r.order, "status": r.status.value, "lower_bound": r.lower_bound, "ranks": r.ranks}
+                    for r in value
+                ]
+            out[f.name] = value
+        out["success"] = self.success
+        return out
+
+    def __repr__(self) -> str:
+        def num(v: float | None) -> str:
+            return "None" if v is None else f"{v:.10g}"
+
+        names = ", ".join(map(str, self.variables))
+        lines = [
+            f"     message: {self.message}",
+            f"      status: {self.status.name}",
+            f" lower_bound: {num(self.lower_bound)}",
+            f" upper_bound: {num(self.upper_bound)}",
+            f"         gap: {'None' if self.gap is None else f'{self.gap:.2e}'}",
+            f"   variables: ({names})",
+            f"           x: {None if self.x is None else np.array2string(self.x, precision=8)}",
+        ]
+        if len(self.atoms) > 1:
+            for i, a in enumerate(self.atoms):
+                lines.append(
+                    f"    atom {i:>3}: {np.array2string(a.point, precision=8)} weight {a.weight:.4f} "
+                    f"f {a.objective:.8g} violation {a.violation:.1e}"
+                )
+        ranks = "None" if self.flatness is None else str(list(self.flatness.ranks))
+        flat = "" if self.flatness is None else f" (flat at t = {list(self.flatness.flat_orders) or 'none'})"
+        lines += [
+            f"       order: {self.order}",
+            f"       ranks: {ranks}{flat}",
+            f"  extraction: {self.extraction.value}",
+            f"      solver: {self.solver.name} ({self.solver.raw_status}, {self.solver.num_iters} iterations)",
+            f"       times: build {self.solver.build_time:.3f} s, compile {self.solver.compile_time:.3f} s, "
+            f"solve {self.solver.solve_time:.3f} s, extraction {self.solver.extraction_time:.3f} s",
+        ]
+        if len(self.hierarchy) > 1:
+            visited = ", ".join(f"k={r.order}: {r.status.name} {num(r.lower_bound)}" for r in self.hierarchy)
+            lines.append(f"   hierarchy: {visited}")
+        return "\n".join(lines)
+
+    __str__ = __repr__

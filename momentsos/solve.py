@@ -1,0 +1,262 @@
+"""``minimize``: the one-call front door. It only composes the stages of the package.
+
+problem -> MomentRelaxation(order) -> SDP solve -> flatness -> extraction -> evaluation -> result,
+climbing the order from ``k0`` when ``order=None``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import warnings
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import sympy as sp
+
+from .certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL, evaluate_atoms
+from .errors import InaccurateSolutionWarning, InvalidOptionError, RelaxationOrderError, SolverFailedError
+from .extraction import Extraction, ExtractionOutcome, extract_atoms
+from .flatness import check_flatness
+from .problem import PolyProblem
+from .rank import LargestGapRank, RankCheck
+from .relaxation import MomentRelaxation
+from .result import OrderRecord, PolyOptResult, SolverStats, Status, status_message
+from .solvers import SolverSpec, SolverStatus, choose_default_solver, resolve_solver
+
+__all__ = ["minimize", "DEFAULT_MAX_ORDER_STEPS"]
+
+DEFAULT_MAX_ORDER_STEPS = 2
+"""With ``order=None`` and no ``max_order``, the driver visits ``k0, k0 + 1, k0 + 2``."""
+
+DEFAULT_MOMENT_NORM_TOL = 1e6
+
+_OPTION_DEFAULTS: dict[str, Any] = {
+    "max_order": None,
+    "rank_check": None,
+    "feas_tol": DEFAULT_FEAS_TOL,
+    "gap_tol": DEFAULT_GAP_TOL,
+    "pivot_tol": 1e-6,
+    "moment_norm_tol": DEFAULT_MOMENT_NORM_TOL,
+    "solver_options": None,
+    "time_limit": None,
+    "seed": 0,
+    "verbose": False,
+    "raise_on_failure": False,
+}
+
+
+def _check_options(options: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(options) - set(_OPTION_DEFAULTS))
+    if unknown:
+        raise InvalidOptionError(
+            f"Unknown option(s) for minimize: {', '.join(f'{k}={options[k]!r}' for k in unknown)}; "
+            f"allowed: {', '.join(_OPTION_DEFAULTS)}"
+        )
+    opts = {**_OPTION_DEFAULTS, **options}
+    for name in ("feas_tol", "gap_tol", "pivot_tol", "moment_norm_tol"):
+        value = opts[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+            raise InvalidOptionError(f"Invalid option `{name}={value!r}`: expected a positive finite number")
+    if opts["time_limit"] is not None and (
+        isinstance(opts["time_limit"], bool)
+        or not isinstance(opts["time_limit"], (int, float))
+        or not opts["time_limit"] > 0
+    ):
+        raise InvalidOptionError(f"Invalid option `time_limit={opts['time_limit']!r}`: expected seconds > 0 or None")
+    if opts["solver_options"] is not None and not isinstance(opts["solver_options"], dict):
+        raise InvalidOptionError(
+            f"Invalid option `solver_options={opts['solver_options']!r}`: expected a dict of solver keywords"
+        )
+    if opts["rank_check"] is not None and not callable(opts["rank_check"]):
+        raise InvalidOptionError(
+            f"Invalid option `rank_check={opts['rank_check']!r}`: expected a RankCheck such as LargestGapRank()"
+        )
+    return opts
+
+
+def _check_order(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise RelaxationOrderError(f"Invalid option `{name}={value!r}`: expected an integer >= {minimum}")
+    if value < minimum:
+        raise RelaxationOrderError(
+            f"Invalid option `{name}={value}`: below the minimal order {minimum} "
+            f"(max over objective and constraints of ceil(degree / 2)); allowed: {name} >= {minimum}"
+        )
+    return int(value)
+
+
+def minimize(
+    objective: Any,
+    inequalities: Iterable[Any] | Any = (),
+    equalities: Iterable[Any] | Any = (),
+    variables: Sequence[sp.Symbol] | None = None,
+    order: int | None = None,
+    solver: str | None = None,
+    **options: Any,
+) -> PolyOptResult:
+    """Minimize a polynomial over a basic semialgebraic set with the Moment-SOS hierarchy.
+
+    Parameters
+    ----------
+    objective : sympy expression or PolyProblem
+        The polynomial to minimise, or a prepared :class:`PolyProblem` (then leave the constraint
+        and variable arguments empty).
+    inequalities, equalities : sequences of sympy expressions or relations
+        Constraints ``g >= 0`` and ``h == 0`` (see :mod:`momentsos.problem` for the conventions).
+    variables : sequence of sympy Symbols, optional
+        Variable order; inferred (sorted by name) when omitted.
+    order : int, optional
+        Relaxation order ``k >= k0``. ``None`` climbs ``k0, k0 + 1, ...`` up to ``max_order`` and
+        stops at the first certified order.
+    solver : {"CLARABEL", "SCS", "MOSEK", "CVXOPT", "SDPA", "COPT"}, optional
+        SDP solver; ``None`` applies the rule of :func:`momentsos.solvers.choose_default_solver`.
+    **options
+        max_order : int, default ``k0 + 2``
+        rank_check : RankCheck, default ``LargestGapRank()``
+        feas_tol : float, default 1e-6 (scaled constraint violation allowed at a certified atom)
+        gap_tol : float, default 1e-6 (relative gap allowed between an atom's objective and the bound)
+        pivot_tol : float, default 1e-6 (echelon pivot threshold of the extraction)
+        moment_norm_tol : float, default 1e6 (larger moments flag a possibly unbounded relaxation)
+        solver_options : dict, passed to the solver through cvxpy (overrides the tight defaults)
+        time_limit : float, seconds per SDP solve where the solver supports it
+        seed : int, default 0 (the random combination of the extraction)
+        verbose : bool, solver output
+        raise_on_failure : bool, raise :class:`SolverFailedError` unless CERTIFIED
+
+    Returns
+    -------
+    PolyOptResult
+        Status, bounds, minimizers, ranks and timings. Mathematical outcomes are statuses; this
+        function raises only for bad input or a missing solver.
+
+    Raises
+    ------
+    InvalidProblemError, RelaxationOrderError, InvalidOptionError, SolverUnavailableError
+
+    Examples
+    --------
+    >>> import sympy as sp, momentsos as ms
+    >>> x, y = sp.symbols("x y")
+    >>> res = ms.minimize((x - 1)**2 + (y + 2)**2 + 3)          # doctest: +SKIP
+    >>> res.status, round(res.lower_bound, 6), res.x.round(6)     # doctest: +SKIP
+    (<Status.CERTIFIED: 'certified'>, 3.0, array([ 1., -2.]))
+    """
+    opts = _check_options(options)
+    if isinstance(objective, PolyProblem):
+        if inequalities or equalities or variables is not None:
+            raise InvalidOptionError(
+                "Invalid input for minimize: pass constraints and variables inside the PolyProblem, not beside it"
+            )
+        problem = objective
+    else:
+        problem = PolyProblem(objective, inequalities, equalities, variables)
+    k0 = problem.min_order
+    spec = resolve_solver(solver) if solver is not None else None
+    if order is not None:
+        orders = [_check_order("order", order, k0)]
+    else:
+        top = opts["max_order"]
+        top = k0 + DEFAULT_MAX_ORDER_STEPS if top is None else _check_order("max_order", top, k0)
+        orders = list(range(k0, top + 1))
+
+    results: list[PolyOptResult] = []
+    for k in orders:
+        relaxation = MomentRelaxation(problem, k)
+        use = spec or choose_default_solver(relaxation.matrix_size)
+        res = _solve_order(relaxation, use, opts)
+        results.append(res)
+        if res.status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR):
+            break
+    hierarchy = tuple(
+        OrderRecord(r.order, r.status, r.lower_bound, None if r.flatness is None else r.flatness.ranks, r.solver.solve_time)
+        for r in results
+    )
+    final = dataclasses.replace(results[-1], hierarchy=hierarchy)
+    if final.status is Status.INACCURATE:
+        warnings.warn(
+            f"minimize: {final.message} (order {final.order}, solver {final.solver.name})",
+            InaccurateSolutionWarning,
+            stacklevel=2,
+        )
+    if opts["raise_on_failure"] and not final.success:
+        raise SolverFailedError(f"minimize did not certify a global minimum: {final.status.name}: {final.message}")
+    return final
+
+
+def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str, Any]) -> PolyOptResult:
+    problem = relaxation.problem
+    solver_options = dict(opts["solver_options"] or {})
+    if opts["time_limit"] is not None and spec.time_limit_option:
+        solver_options.setdefault(spec.time_limit_option, float(opts["time_limit"]))
+    sol = relaxation.solve(spec, solver_options, verbose=opts["verbose"])
+
+    start = time.perf_counter()
+    flatness = None
+    extraction = Extraction(ExtractionOutcome.NOT_ATTEMPTED, np.zeros((0, problem.nvars)), np.zeros(0))
+    certificate = None
+    reason = ""
+    if sol.status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):
+        assert sol.moment_matrix is not None and sol.lower_bound is not None
+        rank_check: RankCheck = opts["rank_check"] or LargestGapRank()
+        flatness = check_flatness(sol.moment_matrix, problem.constraint_half_degree, rank_check)
+        rng = np.random.default_rng(opts["seed"])
+        if not flatness.is_flat:
+            extraction = Extraction(ExtractionOutcome.NOT_FLAT, extraction.points, extraction.weights)
+        for t in flatness.flat_orders:
+            extraction = extract_atoms(
+                sol.moment_matrix.truncation(t), relaxation.basis, flatness.ranks[t], t, rng, opts["pivot_tol"]
+            )
+            if extraction.outcome is not ExtractionOutcome.OK:
+                continue
+            certificate = evaluate_atoms(
+                problem, extraction.points, extraction.weights, sol.lower_bound, opts["feas_tol"], opts["gap_tol"]
+            )
+            if certificate.verified:
+                break
+            extraction = dataclasses.replace(extraction, outcome=ExtractionOutcome.ATOMS_INFEASIBLE)
+    extraction_time = time.perf_counter() - start
+
+    if sol.status is SolverStatus.OPTIMAL:
+        if certificate is not None and certificate.verified:
+            status = Status.CERTIFIED
+        elif sol.moments is not None and np.abs(sol.moments).max() > opts["moment_norm_tol"]:
+            status, reason = Status.INACCURATE, "large_moments"
+        else:
+            status, reason = Status.BOUND_ONLY, extraction.outcome.value
+    else:
+        status = {
+            SolverStatus.INACCURATE: Status.INACCURATE,
+            SolverStatus.INFEASIBLE: Status.INFEASIBLE,
+            SolverStatus.UNBOUNDED: Status.UNBOUNDED,
+            SolverStatus.ERROR: Status.SOLVER_ERROR,
+        }[sol.status]
+    message = status_message(status, reason)
+    if status is Status.SOLVER_ERROR:
+        message = f"{message} ({sol.raw_status})"
+    best = certificate.best if certificate is not None else None
+    stats = SolverStats(
+        name=spec.name,
+        raw_status=sol.raw_status,
+        num_iters=sol.num_iters,
+        build_time=sol.times.get("build", 0.0),
+        compile_time=sol.times.get("compile", 0.0),
+        solve_time=sol.times.get("solve", 0.0),
+        extraction_time=extraction_time,
+    )
+    return PolyOptResult(
+        status=status,
+        message=message,
+        lower_bound=sol.lower_bound,
+        upper_bound=None if certificate is None else certificate.upper_bound,
+        gap=None if certificate is None else certificate.gap,
+        x=None if best is None else best.point,
+        atoms=() if certificate is None else certificate.atoms,
+        order=relaxation.order,
+        variables=problem.variables,
+        flatness=flatness,
+        extraction=extraction.outcome,
+        moment_matrix=sol.moment_matrix,
+        solver=stats,
+        problem=problem,
+    )
