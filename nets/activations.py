@@ -1,0 +1,185 @@
+"""Series activations ``F(x) = sum_j c_j phi_j(x)`` with learnable coefficients in a fixed basis.
+
+One generic module, :class:`SeriesActivation`, holds the parameter logic; the public classes only
+choose the basis and its variance-preserving initialisation (tables below), so there is no family
+of copy-pasted modules.  Basis conventions are stated in :mod:`nets.bases`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import nn
+
+from nets import init as vp
+from nets.bases import check_degree, get_basis, hermite_to_monomial
+from nets.functional import series_activation
+
+__all__ = ["SeriesActivation", "HermiteActivation", "FourierActivation", "PolynomialActivation", "check_num_channels"]
+
+
+def check_num_channels(num_channels: object) -> int | None:
+    """Validate ``num_channels``: None (one parameter set per layer) or a positive int."""
+    if num_channels is None:
+        return None
+    message = f"`num_channels` must be None (one parameter set per layer) or a positive int, got {num_channels!r}"
+    if isinstance(num_channels, bool) or not isinstance(num_channels, (int, np.integer)):
+        raise TypeError(message)
+    if num_channels < 1:
+        raise ValueError(message)
+    return int(num_channels)
+
+
+class SeriesActivation(nn.Module):
+    r"""Learnable elementwise series :math:`F(x) = \sum_j c_j \phi_j(x)` in a basis of :mod:`nets.bases`.
+
+    Prefer the named subclasses; use this class directly only for a basis registered in
+    :data:`nets.bases.BASES` without a subclass.
+
+    Parameters
+    ----------
+    degree : int
+        Positive degree ``n`` (highest polynomial degree or harmonic).
+    basis : str
+        Key of :data:`nets.bases.BASES`.
+    num_channels : int, optional
+        ``None`` (default): one coefficient vector for the whole layer.  An int ``C``: one vector per
+        channel of the input's dimension 1, as in ``BatchNorm``/``PReLU``.
+    device, dtype
+        Factory arguments for the parameter.
+
+    Shape
+    -----
+    - Input: ``(*)``, any shape; ``(N, C, *)`` when ``num_channels = C``.
+    - Output: same shape and dtype as the input (float32, float64, bfloat16, float16; reduced
+      precision is evaluated in float32).
+
+    Attributes
+    ----------
+    coefficients : Parameter, shape (K,) or (num_channels, K)
+        Coefficients in basis order (``K = n + 1``, or ``2 n + 1`` for Fourier).  Initialised by
+        :meth:`reset_parameters` to the variance-preserving values of the basis: forward and
+        backward gains 1 for inputs ``N(0, 1)`` (see :mod:`nets.init`).
+
+    Notes
+    -----
+    Backward saves only the input and the coefficients and recomputes the basis by its three-term
+    recurrence (:mod:`nets.functional`), so the memory per element does not grow with the degree.
+    """
+
+    #: name of the basis in :data:`nets.bases.BASES`; set by subclasses
+    basis_name: ClassVar[str] = ""
+    #: VP initial coefficients as a function of the degree; set by subclasses
+    _initial: ClassVar[Callable[[int], NDArray[np.float64]] | None] = None
+
+    def __init__(
+        self,
+        degree: int,
+        basis: str | None = None,
+        num_channels: int | None = None,
+        *,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        self.degree = check_degree(degree)
+        name = basis if basis is not None else self.basis_name
+        if basis is not None and self.basis_name and basis != self.basis_name:
+            raise ValueError(f"`basis` of {type(self).__name__} is {self.basis_name!r}, got {basis!r}")
+        self.basis = get_basis(name).name
+        self.num_channels = check_num_channels(num_channels)
+        size = get_basis(self.basis).size(self.degree)
+        shape = (size,) if self.num_channels is None else (self.num_channels, size)
+        self.coefficients = nn.Parameter(torch.empty(shape, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def initial_coefficients(self) -> NDArray[np.float64]:
+        """The variance-preserving coefficient vector that :meth:`reset_parameters` writes."""
+        initial = type(self)._initial
+        if initial is not None:
+            return initial(self.degree)
+        return vp.series_variance_preserving(self.basis, self.degree)
+
+    def reset_parameters(self) -> None:
+        """Set every coefficient vector to :meth:`initial_coefficients` (variance-preserving)."""
+        values = torch.as_tensor(self.initial_coefficients(), dtype=self.coefficients.dtype)
+        with torch.no_grad():
+            self.coefficients.copy_(values.to(self.coefficients.device).expand_as(self.coefficients))
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return series_activation(input, self.coefficients, self.basis)
+
+    def extra_repr(self) -> str:
+        channels = "" if self.num_channels is None else f", num_channels={self.num_channels}"
+        return f"degree={self.degree}, basis={self.basis!r}{channels}"
+
+
+class HermiteActivation(SeriesActivation):
+    r"""Learnable Hermite activation :math:`F(x) = \sum_{k=0}^n a_k \mathrm{He}_k(x) / k!` [KK25].
+
+    Evaluated by the three-term recurrence ``He_k = x He_{k-1} - (k-1) He_{k-2}``.  Parameters,
+    shapes and attributes as in :class:`SeriesActivation` with ``coefficients = (a_0, ..., a_n)``.
+
+    Initialisation (exact VP for ``x ~ N(0, 1)``): ``a_k = c_n`` for ``k >= 1``,
+    ``a_0 = c_n sqrt(1 - 1/n!)`` with ``c_n = (sum_{j=0}^{n-1} 1/j!)^{-1/2}``.
+
+    References
+    ----------
+    .. [KK25] I. Khalfaoui-Hassani, S. Kesselheim, "Polynomial, trigonometric, and tropical
+       activations", ICLR 2026, arXiv:2502.01247.
+
+    Examples
+    --------
+    >>> act = HermiteActivation(3)
+    >>> act(torch.zeros(2, 4)).shape
+    torch.Size([2, 4])
+    """
+
+    basis_name = "hermite"
+    _initial = staticmethod(vp.hermite_variance_preserving)
+
+    def __init__(self, degree: int, num_channels: int | None = None, *, device=None, dtype=None) -> None:
+        super().__init__(degree, None, num_channels, device=device, dtype=dtype)
+
+    def to_monomial(self) -> NDArray[np.float64]:
+        """Ascending monomial coefficients of the same function, shape like ``coefficients``."""
+        return hermite_to_monomial(self.coefficients.detach().cpu().double().numpy())
+
+
+class FourierActivation(SeriesActivation):
+    r"""Learnable trigonometric activation [KK25]
+
+    .. math:: F(x) = a_0 + \sum_{k=1}^n \frac{a_k \cos kx + b_k \sin kx}{k!}
+
+    with ``coefficients = (a_0, a_1, ..., a_n, b_1, ..., b_n)`` (``2n + 1`` entries).  Harmonics are
+    generated from ``cos x`` and ``sin x`` by the Chebyshev recurrence.  Parameters, shapes and
+    attributes as in :class:`SeriesActivation`.
+
+    Initialisation: ``a_k = b_k = alpha`` (``k >= 1``) and ``a_0`` chosen so that forward and backward
+    gains are 1 for ``x ~ N(0, 1)`` (Gauss-Hermite moments; :func:`nets.init.fourier_variance_preserving`).
+    """
+
+    basis_name = "fourier"
+    _initial = staticmethod(vp.fourier_variance_preserving)
+
+    def __init__(self, degree: int, num_channels: int | None = None, *, device=None, dtype=None) -> None:
+        super().__init__(degree, None, num_channels, device=device, dtype=dtype)
+
+
+class PolynomialActivation(SeriesActivation):
+    r"""Learnable polynomial in ascending powers :math:`F(x) = \sum_{k=0}^n m_k x^k`.
+
+    ``coefficients = (m_0, ..., m_n)``, the ``numpy.polynomial`` order.  Parameters, shapes and
+    attributes as in :class:`SeriesActivation`.  Initialisation: the same function as
+    :class:`HermiteActivation`'s VP initialisation, written in powers.
+    """
+
+    basis_name = "monomial"
+    _initial = staticmethod(vp.monomial_variance_preserving)
+
+    def __init__(self, degree: int, num_channels: int | None = None, *, device=None, dtype=None) -> None:
+        super().__init__(degree, None, num_channels, device=device, dtype=dtype)

@@ -1,0 +1,392 @@
+"""Stateless forward functions of the learnable activations, with memory-lean custom backward passes.
+
+Each function here is a :class:`torch.autograd.Function` that saves only its input ``x`` (plus the
+small parameter tensors) for backward and recomputes everything else there, so the memory kept per
+input element is one element of ``x`` whatever the degree or number of intervals.  The modules in
+:mod:`nets.activations`, :mod:`nets.tropical` and :mod:`nets.tmaf` are thin wrappers that own the
+parameters.
+
+Channel convention (as in ``BatchNorm`` and ``PReLU``): parameters of shape ``(num_channels, K)``
+apply channel ``c`` of the input's dimension 1; parameters of shape ``(K,)`` are shared by all
+elements.  Reduced-precision inputs (``float16``, ``bfloat16``) are evaluated in ``float32`` and the
+result is cast back, so the output dtype always equals the input dtype.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from nets.bases import Basis, get_basis
+
+__all__ = ["series_activation", "tropical_activation", "tmaf_activation"]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+
+
+def _as_channels(x: torch.Tensor, num_channels: int, per_channel: bool) -> torch.Tensor:
+    """View ``x`` as ``(N, C, L)``: channels on dim 1, or ``(1, 1, numel)`` for shared parameters."""
+    if not per_channel:
+        return x.reshape(1, 1, -1)
+    if x.dim() < 2 or x.shape[1] != num_channels:
+        raise ValueError(
+            f"input of shape {tuple(x.shape)} does not match num_channels={num_channels}: "
+            f"per-channel parameters need an input with at least 2 dimensions and size "
+            f"{num_channels} on dimension 1 (channel dimension, as in BatchNorm)"
+        )
+    return x.reshape(x.shape[0], num_channels, -1)
+
+
+def _channel_dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``sum_{n,l} a[n,c,l] * b[n,c,l]`` for each channel ``c`` of two ``(N, C, L)`` tensors."""
+    if a.shape[1] == 1 and a.is_contiguous() and b.is_contiguous() and b.shape == a.shape:
+        return torch.dot(a.reshape(-1), b.reshape(-1)).reshape(1)
+    return (a * b).sum(dim=(0, 2))
+
+
+def _channel_sum(a: torch.Tensor) -> torch.Tensor:
+    return a.sum(dim=(0, 2))
+
+
+def _column(w: torch.Tensor, row: int) -> torch.Tensor:
+    """Column ``row`` of a ``(C, K)`` weight matrix, shaped to broadcast against ``(N, C, L)``."""
+    return w[:, row].reshape(1, -1, 1)
+
+
+# --- series in a basis -----------------------------------------------------------------------
+
+
+class _SeriesFunction(torch.autograd.Function):
+    """``F(x) = sum_j c_j phi_j(x)``; backward recomputes ``phi`` from the saved ``x``."""
+
+    @staticmethod
+    def forward(ctx, x, coefficients, basis: Basis, degree: int):  # type: ignore[override]
+        per_channel = coefficients.dim() == 2
+        coef = coefficients if per_channel else coefficients.unsqueeze(0)
+        cdtype = _compute_dtype(x.dtype)
+        x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
+        scale = torch.as_tensor(basis.raw_scale(degree), dtype=cdtype, device=x.device)
+        weights = coef.to(cdtype) * scale
+        y = _combine(basis, degree, x3, weights)
+        ctx.save_for_backward(x, coefficients)
+        ctx.basis, ctx.degree = basis, degree
+        return y.to(x.dtype).reshape(x.shape)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_output):  # type: ignore[override]
+        x, coefficients = ctx.saved_tensors
+        basis, degree = ctx.basis, ctx.degree
+        per_channel = coefficients.dim() == 2
+        coef = coefficients if per_channel else coefficients.unsqueeze(0)
+        cdtype = _compute_dtype(x.dtype)
+        x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
+        g3 = grad_output.reshape(x3.shape).to(cdtype).contiguous()
+        scale = torch.as_tensor(basis.raw_scale(degree), dtype=cdtype, device=x.device)
+        derivative = torch.as_tensor(basis.derivative_matrix(degree), dtype=cdtype, device=x.device)
+        # F' = sum_k (c @ D)_k phi_k: same basis, so one pass over the recurrence serves both gradients.
+        slope_weights = (coef.to(cdtype) @ derivative) * scale
+        need_x, need_coef = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        grad_raw = torch.zeros_like(slope_weights) if need_coef else None
+        slope = None
+        constant = torch.zeros(slope_weights.shape[0], dtype=cdtype, device=x.device)
+        g_sum = None
+        for row, term in basis.raw_terms(x3, degree):
+            if term.dim() == 0:
+                if need_coef:
+                    g_sum = _channel_sum(g3) if g_sum is None else g_sum
+                    grad_raw[:, row] = g_sum * term
+                constant = constant + slope_weights[:, row] * term
+                continue
+            if need_coef:
+                grad_raw[:, row] = _channel_dot(g3, term)
+            if need_x:
+                if slope is None:
+                    slope = torch.addcmul(constant.reshape(1, -1, 1), term, _column(slope_weights, row))
+                else:
+                    slope.addcmul_(term, _column(slope_weights, row))
+        grad_x = grad_coef = None
+        if need_x:
+            slope = constant.reshape(1, -1, 1).expand_as(x3) if slope is None else slope
+            grad_x = (g3 * slope).to(x.dtype).reshape(x.shape)
+        if need_coef:
+            grad_coef = (grad_raw * scale).to(coefficients.dtype).reshape(coefficients.shape)
+        return grad_x, grad_coef, None, None
+
+
+def _combine(basis: Basis, degree: int, x3: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """``sum_k weights[:, k] * R_k(x3)`` over the raw terms of ``basis`` (one fused op per term)."""
+    y = None
+    constant = torch.zeros(weights.shape[0], dtype=weights.dtype, device=weights.device)
+    for row, term in basis.raw_terms(x3, degree):
+        if term.dim() == 0:
+            constant = constant + weights[:, row] * term
+        elif y is None:
+            y = torch.addcmul(constant.reshape(1, -1, 1), term, _column(weights, row))
+        else:
+            y.addcmul_(term, _column(weights, row))
+    assert y is not None  # every basis has a non-constant term at degree >= 1
+    return y
+
+
+def series_activation(
+    x: torch.Tensor, coefficients: torch.Tensor, basis: str | Basis = "hermite"
+) -> torch.Tensor:
+    r"""Evaluate :math:`F(x) = \sum_j c_j \phi_j(x)` elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input of any shape (at least 2 dimensions with per-channel coefficients).
+    coefficients : Tensor, shape (K,) or (num_channels, K)
+        Coefficients ordered like the basis vector (see :mod:`nets.bases`); the second form applies
+        row ``c`` to channel ``c`` of ``x``'s dimension 1.
+    basis : {"hermite", "fourier", "monomial"} or Basis
+        ``K = degree + 1`` for the polynomial bases and ``2 degree + 1`` for ``"fourier"``.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as ``x``.  Backward saves only ``x`` and ``coefficients``.
+
+    Examples
+    --------
+    >>> series_activation(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0, 2.0]), "hermite")
+    tensor([0., 3.])
+    """
+    b = get_basis(basis)
+    size = coefficients.shape[-1]
+    degree = _degree_from_size(b, size)
+    return _SeriesFunction.apply(x, coefficients, b, degree)
+
+
+def _degree_from_size(basis: Basis, size: int) -> int:
+    degree = size - 1 if basis.name != "fourier" else (size - 1) // 2
+    if degree < 1 or basis.size(degree) != size:
+        raise ValueError(
+            f"`coefficients` has {size} entries on its last axis, which is not a valid size for "
+            f"basis {basis.name!r} (allowed: {basis.size(1)}, {basis.size(2)}, {basis.size(3)}, ...)"
+        )
+    return degree
+
+
+# --- tropical (max-plus) polynomials ---------------------------------------------------------
+
+
+def _tropical_max(x3: torch.Tensor, intercepts: torch.Tensor, with_index: bool):
+    """``max_k (k x + c_k)`` over ``k = 0..n`` and (optionally) the smallest maximising ``k``."""
+    degree = intercepts.shape[1] - 1
+    value = _column(intercepts, 0).expand_as(x3).contiguous()
+    index = torch.zeros(x3.shape, dtype=torch.uint8, device=x3.device) if with_index else None
+    candidate = torch.empty_like(x3)
+    for k in range(1, degree + 1):
+        torch.add(_column(intercepts, k), x3, alpha=k, out=candidate)
+        if with_index:
+            index.masked_fill_(candidate > value, k)
+        torch.maximum(value, candidate, out=value)
+    return value, index
+
+
+def _index_counts(index: torch.Tensor, weights: torch.Tensor, num_values: int) -> torch.Tensor:
+    """``out[c, k] = sum of weights[n, c, l] over elements with index[n, c, l] == k``."""
+    channels = index.shape[1]
+    composite = index.long() + num_values * torch.arange(channels, device=index.device).reshape(1, -1, 1)
+    counts = torch.bincount(composite.reshape(-1), weights=weights.reshape(-1), minlength=channels * num_values)
+    return counts.reshape(channels, num_values)
+
+
+class _TropicalFunction(torch.autograd.Function):
+    """``scale * (max_k (k x + p_k) - max_k (k x + q_k))``; the second max is optional."""
+
+    @staticmethod
+    def forward(ctx, x, numerator, denominator, scale: float):  # type: ignore[override]
+        per_channel = numerator.dim() == 2
+        cdtype = _compute_dtype(x.dtype)
+        p = (numerator if per_channel else numerator.unsqueeze(0)).to(cdtype)
+        x3 = _as_channels(x, p.shape[0], per_channel).to(cdtype)
+        y, _ = _tropical_max(x3, p, with_index=False)
+        if denominator is not None:
+            q = (denominator if per_channel else denominator.unsqueeze(0)).to(cdtype)
+            y = y - _tropical_max(x3, q, with_index=False)[0]
+        ctx.save_for_backward(x, numerator, denominator)
+        ctx.scale = scale
+        return (y * scale).to(x.dtype).reshape(x.shape)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_output):  # type: ignore[override]
+        x, numerator, denominator = ctx.saved_tensors
+        per_channel = numerator.dim() == 2
+        cdtype = _compute_dtype(x.dtype)
+        grads = []
+        slope = None
+        x3 = None
+        g3 = None
+        for sign, intercepts in ((1.0, numerator), (-1.0, denominator)):
+            if intercepts is None:
+                grads.append(None)
+                continue
+            c = (intercepts if per_channel else intercepts.unsqueeze(0)).to(cdtype)
+            if x3 is None:
+                x3 = _as_channels(x, c.shape[0], per_channel).to(cdtype)
+                g3 = grad_output.reshape(x3.shape).to(cdtype) * (ctx.scale)
+            _, index = _tropical_max(x3, c, with_index=True)
+            # the active slope is the maximising k: d/dx = k, d/dc_k = 1 on that piece (a.e.)
+            active = index.to(cdtype)
+            slope = active * sign if slope is None else slope.add_(active, alpha=sign)
+            grad_c = _index_counts(index, g3, c.shape[1]) * sign
+            grads.append(grad_c.to(intercepts.dtype).reshape(intercepts.shape))
+        grad_x = (g3 * slope).to(x.dtype).reshape(x.shape)
+        return grad_x, grads[0], grads[1], None
+
+
+def tropical_activation(
+    x: torch.Tensor,
+    intercepts: torch.Tensor,
+    denominator: torch.Tensor | None = None,
+    scale: float = 1.0,
+) -> torch.Tensor:
+    r"""Tropical polynomial (or rational function) with integer slopes, elementwise.
+
+    .. math:: F(x) = s \left(\max_{k=0..n} (k x + p_k) - \max_{k=0..n} (k x + q_k)\right)
+
+    with the second maximum dropped when ``denominator`` is None.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input of any shape.
+    intercepts : Tensor, shape (n + 1,) or (num_channels, n + 1)
+        ``p_k`` for slopes ``k = 0..n`` (per channel on dimension 1 in the second form).
+    denominator : Tensor, optional
+        ``q_k``, same shape as ``intercepts``.
+    scale : float
+        ``s``.
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as ``x``.  Ties go to the smallest slope; backward saves only ``x``.
+    """
+    return _TropicalFunction.apply(x, intercepts, denominator, float(scale))
+
+
+# --- trainable matrix activations (TMAF) -----------------------------------------------------
+
+
+def _shift(t: torch.Tensor, offset: int) -> torch.Tensor:
+    """``out[:, i] = t[:, i - offset]`` along dim 1 with zeros where ``i - offset`` is out of range."""
+    if offset == 0:
+        return t
+    out = torch.zeros_like(t)
+    if offset > 0:
+        out[:, offset:] = t[:, :-offset]
+    else:
+        out[:, :offset] = t[:, -offset:]
+    return out
+
+
+class _TMAFFunction(torch.autograd.Function):
+    """``y_i = sum_d alpha_d(x_{i-d}) x_{i-d}`` with step functions ``alpha_d`` on fixed breakpoints."""
+
+    @staticmethod
+    def forward(ctx, x, levels, breakpoints, offsets: tuple[int, ...], per_channel: bool):  # type: ignore[override]
+        cdtype = _compute_dtype(x.dtype)
+        num_channels = levels.shape[1] if per_channel else 1
+        x3 = _as_channels(x, num_channels, per_channel).to(cdtype)
+        if any(offsets) and x.dim() < 2:
+            raise ValueError(f"a TMAF with off-diagonals needs inputs with >= 2 dimensions, got shape {tuple(x.shape)}")
+        if any(offsets) and not per_channel:
+            x3 = x.reshape(x.shape[0], x.shape[1], -1).to(cdtype)
+        composite = _interval_index(x3, breakpoints.to(cdtype), levels.shape[-1], per_channel)
+        y = None
+        for d, offset in enumerate(offsets):
+            term = levels[d].to(cdtype).reshape(-1).take(composite).mul_(x3)
+            y = _shift(term, offset) if y is None else y.add_(_shift(term, offset))
+        ctx.save_for_backward(x, levels, breakpoints)
+        ctx.offsets, ctx.per_channel = offsets, per_channel
+        return y.to(x.dtype).reshape(x.shape)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_output):  # type: ignore[override]
+        x, levels, breakpoints = ctx.saved_tensors
+        offsets, per_channel = ctx.offsets, ctx.per_channel
+        cdtype = _compute_dtype(x.dtype)
+        num_channels = levels.shape[1] if per_channel else 1
+        if any(offsets):
+            x3 = x.reshape(x.shape[0], x.shape[1], -1).to(cdtype)
+        else:
+            x3 = _as_channels(x, num_channels, per_channel).to(cdtype)
+        g3 = grad_output.reshape(x3.shape).to(cdtype)
+        composite = _interval_index(x3, breakpoints.to(cdtype), levels.shape[-1], per_channel)
+        grad_x = torch.zeros_like(x3)
+        grad_levels = torch.zeros(levels.shape, dtype=cdtype, device=x.device)
+        num_levels = levels[0].numel()
+        for d, offset in enumerate(offsets):
+            g_source = _shift(g3, -offset)  # element j feeds output j + offset
+            grad_x.addcmul_(g_source, levels[d].to(cdtype).reshape(-1).take(composite))
+            weights = (g_source * x3).reshape(-1)
+            counts = torch.bincount(composite.reshape(-1), weights=weights, minlength=num_levels)
+            grad_levels[d] = counts.reshape(levels[d].shape)
+        return (
+            grad_x.to(x.dtype).reshape(x.shape),
+            grad_levels.to(levels.dtype),
+            None,
+            None,
+            None,
+        )
+
+
+def _interval_index(x3: torch.Tensor, breakpoints: torch.Tensor, num_intervals: int, per_channel: bool) -> torch.Tensor:
+    """Flat index into ``levels[d]``: interval ``j`` of ``(s_j, s_{j+1}]`` (closed on the right), per channel."""
+    index = torch.bucketize(x3, breakpoints, right=False)
+    if per_channel:
+        channels = torch.arange(x3.shape[1], device=x3.device).reshape(1, -1, 1)
+        index = index + num_intervals * channels
+    return index
+
+
+def tmaf_activation(
+    x: torch.Tensor,
+    levels: torch.Tensor,
+    breakpoints: torch.Tensor,
+    offsets: Sequence[int] = (0,),
+) -> torch.Tensor:
+    r"""Trainable matrix activation: :math:`y_i = \sum_d \alpha_d(x_{i-d})\, x_{i-d}`.
+
+    ``alpha_d`` is the step function with value ``levels[d, ..., j]`` on interval ``j`` of the
+    breakpoints ``s_1 < ... < s_m``: ``(-inf, s_1], (s_1, s_2], ..., (s_m, inf)`` (closed on the
+    right).  ``offsets = (0,)`` is the diagonal TMAF ``D(x) x``; ``(0, 1, -1)`` the tri-diagonal one
+    (``1``: sub-diagonal, row ``i`` reads ``x_{i-1}``; ``-1``: super-diagonal), coupling neighbours
+    along dimension 1 with zero padding at both ends.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input of any shape (at least 2 dimensions when an offset is non-zero or per channel).
+    levels : Tensor, shape (len(offsets), m + 1) or (len(offsets), num_channels, m + 1)
+        Levels per diagonal (and per channel of dimension 1 in the second form).
+    breakpoints : Tensor, shape (m,)
+        Strictly increasing (not checked here; the module validates once).
+    offsets : sequence of int
+
+    Returns
+    -------
+    Tensor
+        Same shape and dtype as ``x``; backward saves only ``x`` and the small parameter tensors.
+    """
+    offsets = tuple(int(o) for o in offsets)
+    if levels.dim() not in (2, 3) or levels.shape[0] != len(offsets) or levels.shape[-1] != breakpoints.numel() + 1:
+        raise ValueError(
+            f"`levels` must have shape ({len(offsets)}, [num_channels,] {breakpoints.numel() + 1}) for "
+            f"{len(offsets)} diagonal(s) and {breakpoints.numel()} breakpoints, got {tuple(levels.shape)}"
+        )
+    return _TMAFFunction.apply(x, levels, breakpoints, offsets, levels.dim() == 3)
