@@ -49,6 +49,9 @@ class SeriesActivation(nn.Module):
     num_channels : int, optional
         ``None`` (default): one coefficient vector for the whole layer.  An int ``C``: one vector per
         channel of the input's dimension 1, as in ``BatchNorm``/``PReLU``.
+    fused : bool
+        Evaluate with kernels fused by ``torch.compile`` (compiled on first call per degree; needs a
+        C++ compiler on CPU).  Default False: eager ATen ops, one per basis term.
     device, dtype
         Factory arguments for the parameter.
 
@@ -82,11 +85,15 @@ class SeriesActivation(nn.Module):
         basis: str | None = None,
         num_channels: int | None = None,
         *,
+        fused: bool = False,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
         self.degree = check_degree(degree)
+        if not isinstance(fused, bool):
+            raise TypeError(f"`fused` must be a bool, got {fused!r}")
+        self.fused = fused
         name = basis if basis is not None else self.basis_name
         if basis is not None and self.basis_name and basis != self.basis_name:
             raise ValueError(f"`basis` of {type(self).__name__} is {self.basis_name!r}, got {basis!r}")
@@ -111,11 +118,12 @@ class SeriesActivation(nn.Module):
             self.coefficients.copy_(values.to(self.coefficients.device).expand_as(self.coefficients))
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        return series_activation(input, self.coefficients, self.basis)
+        return series_activation(input, self.coefficients, self.basis, fused=self.fused)
 
     def extra_repr(self) -> str:
         channels = "" if self.num_channels is None else f", num_channels={self.num_channels}"
-        return f"degree={self.degree}, basis={self.basis!r}{channels}"
+        fused = ", fused=True" if self.fused else ""
+        return f"degree={self.degree}, basis={self.basis!r}{channels}{fused}"
 
 
 class HermiteActivation(SeriesActivation):
@@ -142,8 +150,8 @@ class HermiteActivation(SeriesActivation):
     basis_name = "hermite"
     _initial = staticmethod(vp.hermite_variance_preserving)
 
-    def __init__(self, degree: int, num_channels: int | None = None, *, device=None, dtype=None) -> None:
-        super().__init__(degree, None, num_channels, device=device, dtype=dtype)
+    def __init__(self, degree: int, num_channels: int | None = None, *, fused: bool = False, device=None, dtype=None) -> None:
+        super().__init__(degree, None, num_channels, fused=fused, device=device, dtype=dtype)
 
     def to_monomial(self) -> NDArray[np.float64]:
         """Ascending monomial coefficients of the same function, shape like ``coefficients``."""
@@ -166,8 +174,8 @@ class FourierActivation(SeriesActivation):
     basis_name = "fourier"
     _initial = staticmethod(vp.fourier_variance_preserving)
 
-    def __init__(self, degree: int, num_channels: int | None = None, *, device=None, dtype=None) -> None:
-        super().__init__(degree, None, num_channels, device=device, dtype=dtype)
+    def __init__(self, degree: int, num_channels: int | None = None, *, fused: bool = False, device=None, dtype=None) -> None:
+        super().__init__(degree, None, num_channels, fused=fused, device=device, dtype=dtype)
 
 
 class PolynomialActivation(SeriesActivation):
@@ -181,5 +189,5 @@ class PolynomialActivation(SeriesActivation):
     basis_name = "monomial"
     _initial = staticmethod(vp.monomial_variance_preserving)
 
-    def __init__(self, degree: int, num_channels: int | None = None, *, device=None, dtype=None) -> None:
-        super().__init__(degree, None, num_channels, device=device, dtype=dtype)
+    def __init__(self, degree: int, num_channels: int | None = None, *, fused: bool = False, device=None, dtype=None) -> None:
+        super().__init__(degree, None, num_channels, fused=fused, device=device, dtype=dtype)

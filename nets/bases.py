@@ -77,11 +77,12 @@ class Basis:
         """``D`` with ``phi'(x) = D @ phi(x)``; shape ``(size, size)``."""
         raise NotImplementedError
 
-    def raw_terms(self, x: torch.Tensor, degree: int) -> Iterator[tuple[int, torch.Tensor]]:
+    def raw_terms(self, x: torch.Tensor, degree: int, reuse: bool = True) -> Iterator[tuple[int, torch.Tensor]]:
         """Yield ``(row, R)`` with ``phi_row(x) = raw_scale(degree)[row] * R``.
 
-        ``R`` may be a 0-dim tensor (a constant) and is only valid until the next item: buffers are
-        reused so that evaluation needs O(1) temporaries whatever the degree.
+        ``R`` may be a 0-dim tensor (a constant).  With ``reuse`` (eager mode) three buffers are
+        recycled, so ``R`` is only valid until the next item and evaluation needs O(1) temporaries
+        whatever the degree; ``reuse=False`` is purely functional (for ``torch.compile``).
         """
         raise NotImplementedError
 
@@ -93,7 +94,7 @@ class Basis:
         """All basis functions at ``x``: tensor of shape ``(size, *x.shape)`` (memory-hungry; tests, fits)."""
         out = x.new_empty((self.size(degree), *x.shape))
         scale = self.raw_scale(degree)
-        for row, term in self.raw_terms(x, degree):
+        for row, term in self.raw_terms(x, degree, reuse=False):
             out[row] = term * float(scale[row])
         return out
 
@@ -102,7 +103,7 @@ class Basis:
 
 
 def _signed_chain(
-    t: torch.Tensor, p0: float, p1: torch.Tensor, a: list[float], b: list[float], degree: int
+    t: torch.Tensor, p0: float, p1: torch.Tensor, a: list[float], b: list[float], degree: int, reuse: bool
 ) -> Iterator[tuple[torch.Tensor, float]]:
     """Yield ``(R_k, rho_k)``, k = 0..degree, for ``P_k = a[k] t P_{k-1} - b[k] P_{k-2}``; ``P_0 = p0``."""
     r_prev2 = t.new_full((), p0)
@@ -110,17 +111,20 @@ def _signed_chain(
     rho = [1.0, 1.0]
     yield r_prev2, 1.0
     yield r_prev1, 1.0
-    buffers = [torch.empty_like(t) for _ in range(3)] if degree >= 2 else []
+    buffers = [torch.empty_like(t) for _ in range(3)] if degree >= 2 and reuse else []
     for k in range(2, degree + 1):
-        out = buffers[k % 3]
         if b[k] == 0.0:
             rho.append(rho[k - 1])
-            torch.mul(t, r_prev1, out=out)
+            out = torch.mul(t, r_prev1, out=buffers[k % 3]) if reuse else torch.mul(t, r_prev1)
             if a[k] != 1.0:
-                out.mul_(a[k])
+                out = out.mul_(a[k])
         else:
             rho.append(-rho[k - 2] / b[k])
-            torch.addcmul(r_prev2, t, r_prev1, value=rho[k] * a[k] / rho[k - 1], out=out)
+            value = rho[k] * a[k] / rho[k - 1]
+            if reuse:
+                out = torch.addcmul(r_prev2, t, r_prev1, value=value, out=buffers[k % 3])
+            else:
+                out = torch.addcmul(r_prev2, t, r_prev1, value=value)
         yield out, rho[k]
         r_prev2, r_prev1 = r_prev1, out
 
@@ -142,10 +146,10 @@ class _HermiteBasis(Basis):
             rho.append(-rho[k - 2] / (k - 1))
         return tuple(rho)
 
-    def raw_terms(self, x: torch.Tensor, degree: int) -> Iterator[tuple[int, torch.Tensor]]:
+    def raw_terms(self, x: torch.Tensor, degree: int, reuse: bool = True) -> Iterator[tuple[int, torch.Tensor]]:
         a = [1.0] * (degree + 1)
         b = [0.0, 0.0] + [float(k - 1) for k in range(2, degree + 1)]
-        for k, (term, _) in enumerate(_signed_chain(x, 1.0, x, a, b, degree)):
+        for k, (term, _) in enumerate(_signed_chain(x, 1.0, x, a, b, degree, reuse)):
             yield k, term
 
     def raw_scale(self, degree: int) -> NDArray[np.float64]:
@@ -162,10 +166,10 @@ class _MonomialBasis(Basis):
     def derivative_matrix(self, degree: int) -> NDArray[np.float64]:
         return np.diag(np.arange(1.0, degree + 1), k=-1)
 
-    def raw_terms(self, x: torch.Tensor, degree: int) -> Iterator[tuple[int, torch.Tensor]]:
+    def raw_terms(self, x: torch.Tensor, degree: int, reuse: bool = True) -> Iterator[tuple[int, torch.Tensor]]:
         a = [1.0] * (degree + 1)
         b = [0.0] * (degree + 1)
-        for k, (term, _) in enumerate(_signed_chain(x, 1.0, x, a, b, degree)):
+        for k, (term, _) in enumerate(_signed_chain(x, 1.0, x, a, b, degree, reuse)):
             yield k, term
 
     def raw_scale(self, degree: int) -> NDArray[np.float64]:
@@ -191,13 +195,13 @@ class _FourierBasis(Basis):
     def _rho(degree: int) -> tuple[float, ...]:
         return tuple(1.0 if (k // 2) % 2 == 0 else -1.0 for k in range(degree + 1))
 
-    def raw_terms(self, x: torch.Tensor, degree: int) -> Iterator[tuple[int, torch.Tensor]]:
+    def raw_terms(self, x: torch.Tensor, degree: int, reuse: bool = True) -> Iterator[tuple[int, torch.Tensor]]:
         t = torch.cos(x)
         a = [2.0] * (degree + 1)
         b = [1.0] * (degree + 1)
-        for k, (term, _) in enumerate(_signed_chain(t, 1.0, t, a, b, degree)):
+        for k, (term, _) in enumerate(_signed_chain(t, 1.0, t, a, b, degree, reuse)):
             yield k, term
-        sines = _signed_chain(t, 0.0, torch.sin(x), a, b, degree)
+        sines = _signed_chain(t, 0.0, torch.sin(x), a, b, degree, reuse)
         next(sines)  # sin(0 x) = 0 is not a basis function
         for k, (term, _) in enumerate(sines, start=1):
             yield degree + k, term

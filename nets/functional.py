@@ -14,6 +14,7 @@ result is cast back, so the output dtype always equals the input dtype.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Sequence
 
 import torch
@@ -60,23 +61,86 @@ def _column(w: torch.Tensor, row: int) -> torch.Tensor:
     return w[:, row].reshape(1, -1, 1)
 
 
+# --- fused kernels ---------------------------------------------------------------------------
+
+_COMPILED: dict[tuple[object, ...], object] = {}
+
+
+def _kernel(function, fused: bool, *constants):
+    """``function`` with ``constants`` bound; with ``fused``, compiled once by ``torch.compile``.
+
+    Eager kernels run one ATen op per term over the whole tensor; compiled ones fuse the recurrence
+    into a single loop (one read of ``x``, one write), which is what brings the time near GELU's.
+    """
+    if not fused:
+        return lambda *tensors: function(*tensors, *constants, True)
+    key = (function, *constants)
+    if key not in _COMPILED:
+        bound = lambda *tensors: function(*tensors, *constants, False)  # noqa: E731
+        # dynamo caches (and caps recompiles) per code object: give each specialisation its own
+        bound = types.FunctionType(
+            bound.__code__.replace(co_name=f"{function.__name__}_{len(_COMPILED)}"),
+            bound.__globals__,
+            closure=bound.__closure__,
+        )
+        _COMPILED[key] = torch.compile(bound, dynamic=None, fullgraph=True)
+    return _COMPILED[key]
+
+
 # --- series in a basis -----------------------------------------------------------------------
+
+
+def _series_forward(x3, weights, basis: Basis, degree: int, reuse: bool):
+    """``sum_k weights[:, k] * R_k(x3)`` over the raw terms of ``basis`` (one fused op per term)."""
+    y = None
+    constant = torch.zeros(weights.shape[0], dtype=weights.dtype, device=weights.device)
+    for row, term in basis.raw_terms(x3, degree, reuse):
+        if term.dim() == 0:
+            constant = constant + weights[:, row] * term
+        elif y is None:
+            y = torch.addcmul(constant.reshape(1, -1, 1), term, _column(weights, row))
+        else:
+            y = y.addcmul_(term, _column(weights, row))
+    return y
+
+
+def _series_backward(x3, g3, slope_weights, basis: Basis, degree: int, need_coef: bool, reuse: bool):
+    """Gradient w.r.t. ``x3`` and raw coefficient gradients ``sum g3 * R_k`` per channel, in one pass."""
+    raw_grads = []
+    slope = None
+    constant = torch.zeros(slope_weights.shape[0], dtype=slope_weights.dtype, device=slope_weights.device)
+    g_sum = _channel_sum(g3) if need_coef else None
+    for row, term in basis.raw_terms(x3, degree, reuse):
+        if term.dim() == 0:
+            if need_coef:
+                raw_grads.append(g_sum * term)
+            constant = constant + slope_weights[:, row] * term
+            continue
+        if need_coef:
+            raw_grads.append(_channel_dot(g3, term))
+        if slope is None:
+            slope = torch.addcmul(constant.reshape(1, -1, 1), term, _column(slope_weights, row))
+        else:
+            slope = slope.addcmul_(term, _column(slope_weights, row))
+    grad_x = g3 * slope
+    grad_raw = torch.stack(raw_grads, dim=1) if need_coef else None
+    return grad_x, grad_raw
 
 
 class _SeriesFunction(torch.autograd.Function):
     """``F(x) = sum_j c_j phi_j(x)``; backward recomputes ``phi`` from the saved ``x``."""
 
     @staticmethod
-    def forward(ctx, x, coefficients, basis: Basis, degree: int):  # type: ignore[override]
+    def forward(ctx, x, coefficients, basis: Basis, degree: int, fused: bool):  # type: ignore[override]
         per_channel = coefficients.dim() == 2
         coef = coefficients if per_channel else coefficients.unsqueeze(0)
         cdtype = _compute_dtype(x.dtype)
         x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
         scale = torch.as_tensor(basis.raw_scale(degree), dtype=cdtype, device=x.device)
         weights = coef.to(cdtype) * scale
-        y = _combine(basis, degree, x3, weights)
+        y = _kernel(_series_forward, fused, basis, degree)(x3, weights)
         ctx.save_for_backward(x, coefficients)
-        ctx.basis, ctx.degree = basis, degree
+        ctx.basis, ctx.degree, ctx.fused = basis, degree, fused
         return y.to(x.dtype).reshape(x.shape)
 
     @staticmethod
@@ -93,51 +157,17 @@ class _SeriesFunction(torch.autograd.Function):
         derivative = torch.as_tensor(basis.derivative_matrix(degree), dtype=cdtype, device=x.device)
         # F' = sum_k (c @ D)_k phi_k: same basis, so one pass over the recurrence serves both gradients.
         slope_weights = (coef.to(cdtype) @ derivative) * scale
-        need_x, need_coef = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        grad_raw = torch.zeros_like(slope_weights) if need_coef else None
-        slope = None
-        constant = torch.zeros(slope_weights.shape[0], dtype=cdtype, device=x.device)
-        g_sum = None
-        for row, term in basis.raw_terms(x3, degree):
-            if term.dim() == 0:
-                if need_coef:
-                    g_sum = _channel_sum(g3) if g_sum is None else g_sum
-                    grad_raw[:, row] = g_sum * term
-                constant = constant + slope_weights[:, row] * term
-                continue
-            if need_coef:
-                grad_raw[:, row] = _channel_dot(g3, term)
-            if need_x:
-                if slope is None:
-                    slope = torch.addcmul(constant.reshape(1, -1, 1), term, _column(slope_weights, row))
-                else:
-                    slope.addcmul_(term, _column(slope_weights, row))
-        grad_x = grad_coef = None
-        if need_x:
-            slope = constant.reshape(1, -1, 1).expand_as(x3) if slope is None else slope
-            grad_x = (g3 * slope).to(x.dtype).reshape(x.shape)
+        need_coef = ctx.needs_input_grad[1]
+        kernel = _kernel(_series_backward, ctx.fused, basis, degree, need_coef)
+        grad_x, grad_raw = kernel(x3, g3, slope_weights)
+        grad_coef = None
         if need_coef:
             grad_coef = (grad_raw * scale).to(coefficients.dtype).reshape(coefficients.shape)
-        return grad_x, grad_coef, None, None
-
-
-def _combine(basis: Basis, degree: int, x3: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """``sum_k weights[:, k] * R_k(x3)`` over the raw terms of ``basis`` (one fused op per term)."""
-    y = None
-    constant = torch.zeros(weights.shape[0], dtype=weights.dtype, device=weights.device)
-    for row, term in basis.raw_terms(x3, degree):
-        if term.dim() == 0:
-            constant = constant + weights[:, row] * term
-        elif y is None:
-            y = torch.addcmul(constant.reshape(1, -1, 1), term, _column(weights, row))
-        else:
-            y.addcmul_(term, _column(weights, row))
-    assert y is not None  # every basis has a non-constant term at degree >= 1
-    return y
+        return grad_x.to(x.dtype).reshape(x.shape), grad_coef, None, None, None
 
 
 def series_activation(
-    x: torch.Tensor, coefficients: torch.Tensor, basis: str | Basis = "hermite"
+    x: torch.Tensor, coefficients: torch.Tensor, basis: str | Basis = "hermite", *, fused: bool = False
 ) -> torch.Tensor:
     r"""Evaluate :math:`F(x) = \sum_j c_j \phi_j(x)` elementwise.
 
@@ -150,6 +180,9 @@ def series_activation(
         row ``c`` to channel ``c`` of ``x``'s dimension 1.
     basis : {"hermite", "fourier", "monomial"} or Basis
         ``K = degree + 1`` for the polynomial bases and ``2 degree + 1`` for ``"fourier"``.
+    fused : bool
+        Run forward and backward as kernels fused by ``torch.compile`` (compiled on first use per
+        basis and degree, several seconds; needs a C++ compiler on CPU).  Default: eager ATen ops.
 
     Returns
     -------
@@ -164,7 +197,7 @@ def series_activation(
     b = get_basis(basis)
     size = coefficients.shape[-1]
     degree = _degree_from_size(b, size)
-    return _SeriesFunction.apply(x, coefficients, b, degree)
+    return _SeriesFunction.apply(x, coefficients, b, degree, bool(fused))
 
 
 def _degree_from_size(basis: Basis, size: int) -> int:
@@ -180,44 +213,58 @@ def _degree_from_size(basis: Basis, size: int) -> int:
 # --- tropical (max-plus) polynomials ---------------------------------------------------------
 
 
-def _tropical_max(x3: torch.Tensor, intercepts: torch.Tensor, with_index: bool):
+def _tropical_max(x3: torch.Tensor, intercepts: torch.Tensor, with_index: bool, reuse: bool):
     """``max_k (k x + c_k)`` over ``k = 0..n`` and (optionally) the smallest maximising ``k``."""
     degree = intercepts.shape[1] - 1
     value = _column(intercepts, 0).expand_as(x3).contiguous()
     index = torch.zeros(x3.shape, dtype=torch.uint8, device=x3.device) if with_index else None
-    candidate = torch.empty_like(x3)
+    candidate = torch.empty_like(x3) if reuse else None
     for k in range(1, degree + 1):
-        torch.add(_column(intercepts, k), x3, alpha=k, out=candidate)
+        if reuse:
+            torch.add(_column(intercepts, k), x3, alpha=k, out=candidate)
+        else:
+            candidate = _column(intercepts, k) + k * x3
         if with_index:
-            index.masked_fill_(candidate > value, k)
-        torch.maximum(value, candidate, out=value)
+            index = index.masked_fill_(candidate > value, k)
+        value = torch.maximum(value, candidate, out=value) if reuse else torch.maximum(value, candidate)
     return value, index
 
 
-def _index_counts(index: torch.Tensor, weights: torch.Tensor, num_values: int) -> torch.Tensor:
-    """``out[c, k] = sum of weights[n, c, l] over elements with index[n, c, l] == k``."""
-    channels = index.shape[1]
-    composite = index.long() + num_values * torch.arange(channels, device=index.device).reshape(1, -1, 1)
-    counts = torch.bincount(composite.reshape(-1), weights=weights.reshape(-1), minlength=channels * num_values)
-    return counts.reshape(channels, num_values)
+def _tropical_forward(x3, numerator, denominator, scale: float, reuse: bool):
+    y, _ = _tropical_max(x3, numerator, False, reuse)
+    if denominator is not None:
+        y = y - _tropical_max(x3, denominator, False, reuse)[0]
+    return y * scale
+
+
+def _tropical_backward(x3, g3, intercepts, reuse: bool):
+    """Active slope ``k*`` per element and ``sum g3 [k* = k]`` per channel and ``k``."""
+    _, index = _tropical_max(x3, intercepts, True, reuse)
+    num_values = intercepts.shape[1]
+    if reuse:  # eager: one histogram pass
+        channels = index.shape[1]
+        offsets = num_values * torch.arange(channels, device=index.device).reshape(1, -1, 1)
+        counts = torch.bincount((index.long() + offsets).reshape(-1), weights=g3.reshape(-1), minlength=channels * num_values)
+        grad = counts.reshape(channels, num_values)
+    else:  # compiled: fixed-shape masked sums fuse into one loop
+        grad = torch.stack([_channel_sum(torch.where(index == k, g3, 0.0)) for k in range(num_values)], dim=1)
+    return index.to(x3.dtype), grad
 
 
 class _TropicalFunction(torch.autograd.Function):
     """``scale * (max_k (k x + p_k) - max_k (k x + q_k))``; the second max is optional."""
 
     @staticmethod
-    def forward(ctx, x, numerator, denominator, scale: float):  # type: ignore[override]
+    def forward(ctx, x, numerator, denominator, scale: float, fused: bool):  # type: ignore[override]
         per_channel = numerator.dim() == 2
         cdtype = _compute_dtype(x.dtype)
         p = (numerator if per_channel else numerator.unsqueeze(0)).to(cdtype)
+        q = None if denominator is None else (denominator if per_channel else denominator.unsqueeze(0)).to(cdtype)
         x3 = _as_channels(x, p.shape[0], per_channel).to(cdtype)
-        y, _ = _tropical_max(x3, p, with_index=False)
-        if denominator is not None:
-            q = (denominator if per_channel else denominator.unsqueeze(0)).to(cdtype)
-            y = y - _tropical_max(x3, q, with_index=False)[0]
+        y = _kernel(_tropical_forward, fused, scale)(x3, p, q)
         ctx.save_for_backward(x, numerator, denominator)
-        ctx.scale = scale
-        return (y * scale).to(x.dtype).reshape(x.shape)
+        ctx.scale, ctx.fused = scale, fused
+        return y.to(x.dtype).reshape(x.shape)
 
     @staticmethod
     @once_differentiable
@@ -225,26 +272,22 @@ class _TropicalFunction(torch.autograd.Function):
         x, numerator, denominator = ctx.saved_tensors
         per_channel = numerator.dim() == 2
         cdtype = _compute_dtype(x.dtype)
+        x3 = _as_channels(x, numerator.shape[0] if per_channel else 1, per_channel).to(cdtype)
+        g3 = grad_output.reshape(x3.shape).to(cdtype) * ctx.scale
+        kernel = _kernel(_tropical_backward, ctx.fused)
         grads = []
         slope = None
-        x3 = None
-        g3 = None
         for sign, intercepts in ((1.0, numerator), (-1.0, denominator)):
             if intercepts is None:
                 grads.append(None)
                 continue
             c = (intercepts if per_channel else intercepts.unsqueeze(0)).to(cdtype)
-            if x3 is None:
-                x3 = _as_channels(x, c.shape[0], per_channel).to(cdtype)
-                g3 = grad_output.reshape(x3.shape).to(cdtype) * (ctx.scale)
-            _, index = _tropical_max(x3, c, with_index=True)
-            # the active slope is the maximising k: d/dx = k, d/dc_k = 1 on that piece (a.e.)
-            active = index.to(cdtype)
+            # on the active piece k*: d/dx = k*, d/dc_k = [k = k*] (a.e.)
+            active, grad_c = kernel(x3, g3, c)
             slope = active * sign if slope is None else slope.add_(active, alpha=sign)
-            grad_c = _index_counts(index, g3, c.shape[1]) * sign
-            grads.append(grad_c.to(intercepts.dtype).reshape(intercepts.shape))
+            grads.append((grad_c * sign).to(intercepts.dtype).reshape(intercepts.shape))
         grad_x = (g3 * slope).to(x.dtype).reshape(x.shape)
-        return grad_x, grads[0], grads[1], None
+        return grad_x, grads[0], grads[1], None, None
 
 
 def tropical_activation(
@@ -252,6 +295,8 @@ def tropical_activation(
     intercepts: torch.Tensor,
     denominator: torch.Tensor | None = None,
     scale: float = 1.0,
+    *,
+    fused: bool = False,
 ) -> torch.Tensor:
     r"""Tropical polynomial (or rational function) with integer slopes, elementwise.
 
@@ -269,13 +314,15 @@ def tropical_activation(
         ``q_k``, same shape as ``intercepts``.
     scale : float
         ``s``.
+    fused : bool
+        Use kernels fused by ``torch.compile`` (see :func:`series_activation`).
 
     Returns
     -------
     Tensor
         Same shape and dtype as ``x``.  Ties go to the smallest slope; backward saves only ``x``.
     """
-    return _TropicalFunction.apply(x, intercepts, denominator, float(scale))
+    return _TropicalFunction.apply(x, intercepts, denominator, float(scale), bool(fused))
 
 
 # --- trainable matrix activations (TMAF) -----------------------------------------------------

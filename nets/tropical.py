@@ -47,6 +47,8 @@ class TropicalActivation(nn.Module):
     clip : float
         Rational variant only: the initial denominator is ``n ReLU(x - clip)`` so that ``F`` starts
         as a shifted, scaled ``clip(x, 0, clip)``.  Must be positive and finite.
+    fused : bool
+        Use kernels fused by ``torch.compile`` (compiled on first call; needs a C++ compiler on CPU).
     device, dtype
         Factory arguments for the parameters.
 
@@ -86,6 +88,7 @@ class TropicalActivation(nn.Module):
         *,
         rational: bool = False,
         clip: float = 2.0,
+        fused: bool = False,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
@@ -96,7 +99,10 @@ class TropicalActivation(nn.Module):
             raise TypeError(f"`rational` must be a bool, got {rational!r}")
         if isinstance(clip, bool) or not isinstance(clip, (int, float)) or not (0.0 < clip < math.inf):
             raise ValueError(f"`clip` must be a positive finite float, got {clip!r}")
+        if not isinstance(fused, bool):
+            raise TypeError(f"`fused` must be a bool, got {fused!r}")
         self.rational = rational
+        self.fused = fused
         self.clip = float(clip)
         shape = (self.degree + 1,) if self.num_channels is None else (self.num_channels, self.degree + 1)
         factory = {"device": device, "dtype": dtype}
@@ -118,7 +124,7 @@ class TropicalActivation(nn.Module):
                 self.denominator.copy_((-self.clip * slopes).expand_as(self.denominator))
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        return tropical_activation(input, self.intercepts, self.denominator, self.scale)
+        return tropical_activation(input, self.intercepts, self.denominator, self.scale, fused=self.fused)
 
     def extra_repr(self) -> str:
         parts = [f"degree={self.degree}"]
@@ -127,4 +133,6 @@ class TropicalActivation(nn.Module):
         if self.rational:
             parts.append(f"rational=True, clip={self.clip}")
         parts.append(f"scale={self.scale:.6g}")
+        if self.fused:
+            parts.append("fused=True")
         return ", ".join(parts)

@@ -1,0 +1,162 @@
+"""Forward+backward time and saved bytes per element of the activations, side by side with ``nn.GELU``.
+
+Run ``python -m nets.bench`` (defaults: a ``(4096, 1024)`` float32 input, degrees 3, 5, 8, 9 timed
+rounds after 2 warm-up rounds).  In every round GELU and each activation are timed back to back on
+the same input and incoming gradient, and the ratio column is the median over rounds of the
+per-round ratio, so machine noise affects both sides alike.  Saved bytes are counted with
+``torch.autograd.graph.saved_tensors_hooks`` (every tensor packed for backward, distinct storages
+counted once) and divided by the number of input elements.  "fused" rows use kernels compiled by
+``torch.compile`` (compiled during the warm-up rounds; compile time is not included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from nets.activations import FourierActivation, HermiteActivation, PolynomialActivation
+from nets.tmaf import TMAF, gaussian_breakpoints
+from nets.tropical import TropicalActivation
+
+__all__ = ["saved_bytes_per_element", "time_forward_backward", "benchmark", "main"]
+
+#: Activations benchmarked at every degree (name -> factory of the degree).
+DEGREE_FAMILIES: dict[str, Callable[[int], nn.Module]] = {
+    "hermite": HermiteActivation,
+    "hermite fused": lambda degree: HermiteActivation(degree, fused=True),
+    "fourier": FourierActivation,
+    "fourier fused": lambda degree: FourierActivation(degree, fused=True),
+    "monomial": PolynomialActivation,
+    "tropical": TropicalActivation,
+    "tropical fused": lambda degree: TropicalActivation(degree, fused=True),
+}
+
+#: Degree-free activations benchmarked once.
+FIXED: dict[str, Callable[[], nn.Module]] = {
+    "tmaf-diagonal (10 intervals)": lambda: TMAF(gaussian_breakpoints(10)),
+    "tmaf-tridiagonal (10 intervals)": lambda: TMAF(gaussian_breakpoints(10), structure="tridiagonal"),
+}
+
+
+def saved_bytes_per_element(module: nn.Module, x: torch.Tensor) -> float:
+    """Bytes that autograd keeps for backward of ``module(x)``, per element of ``x``."""
+    storages: dict[int, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        module(x)
+    return sum(storages.values()) / x.numel()
+
+
+def time_forward_backward(module: nn.Module, x: torch.Tensor, grad: torch.Tensor) -> float:
+    """Seconds for one ``module(x).backward(grad)`` (input and parameter gradients)."""
+    x.grad = None
+    module.zero_grad(set_to_none=True)
+    start = time.perf_counter()
+    module(x).backward(grad)
+    return time.perf_counter() - start
+
+
+def benchmark(
+    shape: Sequence[int] = (4096, 1024),
+    degrees: Sequence[int] = (3, 5, 8),
+    rounds: int = 9,
+    warmup: int = 2,
+    seed: int = 0,
+) -> list[dict[str, object]]:
+    """Rows with name, degree, median ms, median ratio to GELU, saved bytes/element (and GELU's)."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(*shape, generator=generator).requires_grad_()
+    grad = torch.randn(*shape, generator=generator)
+    gelu = nn.GELU()
+    candidates: list[tuple[str, int | None, nn.Module]] = [
+        (name, degree, factory(degree)) for degree in degrees for name, factory in DEGREE_FAMILIES.items()
+    ]
+    candidates += [(name, None, factory()) for name, factory in FIXED.items()]
+    gelu_bytes = saved_bytes_per_element(gelu, x)
+    rows = []
+    gelu_times: list[float] = []
+    for name, degree, module in candidates:
+        times, ratios = [], []
+        for r in range(warmup + rounds):
+            base = time_forward_backward(gelu, x, grad)
+            own = time_forward_backward(module, x, grad)
+            if r >= warmup:
+                gelu_times.append(base)
+                times.append(own)
+                ratios.append(own / base)
+        rows.append(
+            {
+                "activation": name,
+                "degree": "-" if degree is None else degree,
+                "ms": 1e3 * statistics.median(times),
+                "time_ratio": statistics.median(ratios),
+                "saved_bytes_per_element": saved_bytes_per_element(module, x),
+                "gelu_saved_bytes_per_element": gelu_bytes,
+            }
+        )
+    rows.insert(
+        0,
+        {
+            "activation": "nn.GELU",
+            "degree": "-",
+            "ms": 1e3 * statistics.median(gelu_times),
+            "time_ratio": 1.0,
+            "saved_bytes_per_element": gelu_bytes,
+            "gelu_saved_bytes_per_element": gelu_bytes,
+        },
+    )
+    return rows
+
+
+def format_table(rows: list[dict[str, object]]) -> str:
+    """Markdown table of :func:`benchmark` rows."""
+    lines = [
+        "| activation | degree | fwd+bwd ms (median) | time / GELU (median) | saved B/elem | saved / GELU |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['activation']} | {row['degree']} | {row['ms']:.2f} | {row['time_ratio']:.2f}x | "
+            f"{row['saved_bytes_per_element']:.2f} | "
+            f"{row['saved_bytes_per_element'] / row['gelu_saved_bytes_per_element']:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m nets.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--shape", type=int, nargs="+", default=[4096, 1024])
+    parser.add_argument("--degrees", type=int, nargs="+", default=[3, 5, 8])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)"
+    )
+    parser.add_argument("--only", nargs="+", default=None, help="restrict to these activation names")
+    args = parser.parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    if args.only is not None:
+        for table in (DEGREE_FAMILIES, FIXED):
+            for name in [n for n in table if n not in args.only]:
+                del table[name]
+    rows = benchmark(args.shape, args.degrees, args.rounds, seed=args.seed)
+    print(
+        f"input {tuple(args.shape)} float32, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, {args.rounds} rounds (medians)"
+    )
+    print(format_table(rows))
+
+
+if __name__ == "__main__":
+    main()
