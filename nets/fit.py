@@ -59,7 +59,10 @@ def _target(fn: str | Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch
 def _value_and_derivative(fn: Callable[[torch.Tensor], torch.Tensor], nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``f`` and ``f'`` on float64 nodes: autograd when ``fn`` is differentiable in torch, else central differences."""
     x = torch.tensor(nodes, dtype=torch.float64, requires_grad=True)
-    y = fn(x)
+    try:
+        y = fn(x)
+    except (RuntimeError, TypeError):  # e.g. a numpy function calling .numpy() on a grad-requiring tensor
+        y = None
     if isinstance(y, torch.Tensor) and y.requires_grad:
         (dy,) = torch.autograd.grad(y.sum(), x)
         return y.detach().numpy(), dy.numpy()

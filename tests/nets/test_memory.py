@@ -1,0 +1,73 @@
+"""Backward memory is O(1) per element whatever the degree; fused kernels agree with eager ones."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import nets
+from nets.bench import benchmark, format_table, saved_bytes_per_element
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        nets.HermiteActivation,
+        nets.FourierActivation,
+        nets.PolynomialActivation,
+        nets.TropicalActivation,
+        lambda n: nets.TropicalActivation(n, rational=True),
+        lambda n: nets.TMAF(nets.uniform_breakpoints(-2, 2, 4 * n)),
+        lambda n: nets.TMAF(nets.uniform_breakpoints(-2, 2, 4 * n), structure="tridiagonal"),
+    ],
+)
+@pytest.mark.parametrize("degree", [2, 8, 16])
+def test_saved_bytes_do_not_grow_with_degree(factory, degree):
+    x = torch.randn(256, 64, requires_grad=True)
+    gelu_bytes = saved_bytes_per_element(torch.nn.GELU(), x)
+    # the parameters are saved too: a few hundred bytes spread over the elements
+    assert saved_bytes_per_element(factory(degree), x) <= 1.05 * gelu_bytes
+
+
+def test_bfloat16_input_saves_bfloat16():
+    x = torch.randn(128, 64, dtype=torch.bfloat16, requires_grad=True)
+    assert saved_bytes_per_element(nets.HermiteActivation(8), x) < 2.2
+
+
+@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("cl") is None, reason="torch.compile needs a C++ compiler")
+def test_fused_kernels_match_eager():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(32, 3, 5, generator=generator, dtype=torch.float64, requires_grad=True)
+    for eager, fused in [
+        (nets.HermiteActivation(4, 3), nets.HermiteActivation(4, 3, fused=True)),
+        (nets.TropicalActivation(3, rational=True), nets.TropicalActivation(3, rational=True, fused=True)),
+    ]:
+        eager, fused = eager.double(), fused.double()
+        fused.load_state_dict(eager.state_dict())
+        outputs = []
+        for module in (eager, fused):
+            x.grad = None
+            y = module(x)
+            (y * torch.arange(5.0, dtype=torch.float64)).sum().backward()
+            outputs.append((y.detach(), x.grad.clone(), [p.grad.clone() for p in module.parameters()]))
+        (y0, gx0, gp0), (y1, gx1, gp1) = outputs
+        torch.testing.assert_close(y1, y0)
+        torch.testing.assert_close(gx1, gx0)
+        for a, b in zip(gp1, gp0):
+            torch.testing.assert_close(a, b)
+
+
+def test_benchmark_runs_at_small_size():
+    rows = benchmark(shape=(64, 32), degrees=(3,), rounds=1, warmup=0)
+    assert rows[0]["activation"] == "nn.GELU"
+    assert all(row["saved_bytes_per_element"] <= 2 * row["gelu_saved_bytes_per_element"] for row in rows)
+    assert "| hermite | 3 |" in format_table(rows)
+
+
+def test_gelu_reference_saves_its_input_only():
+    x = torch.randn(64, 64, requires_grad=True)
+    assert saved_bytes_per_element(torch.nn.GELU(), x) == 4.0
+    assert F.gelu(x).shape == x.shape
