@@ -1,0 +1,59 @@
+"""Command line: ``python -m paper_repro NAME|all --out DIR [--quick] [--seed S]``.
+
+Adding an artefact is one entry in :data:`ARTEFACTS`: its name and ``"module:function"``, where the
+function takes ``(out: Path, *, quick: bool, seed: int)``, writes its files into ``out`` and returns
+its rows.  Modules are imported only when their artefact runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+#: artefact name -> "module:function"
+ARTEFACTS: dict[str, str] = {
+    "tmaf_sine": "paper_repro.tmaf_approximation:run_sine",
+    "tmaf_oscillatory": "paper_repro.tmaf_approximation:run_oscillatory",
+    "digits": "paper_repro.digits_classification:run",
+}
+
+
+def load(name: str) -> Callable[..., object]:
+    """The function registered under ``name``."""
+    if name not in ARTEFACTS:
+        raise ValueError(f"artefact must be 'all' or one of {sorted(ARTEFACTS)}, got {name!r}")
+    module_name, function_name = ARTEFACTS[name].split(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m paper_repro", description=__doc__.splitlines()[0])
+    parser.add_argument("name", help=f"'all' or one of: {', '.join(sorted(ARTEFACTS))}")
+    parser.add_argument("--out", type=Path, required=True, help="output folder (created if missing)")
+    parser.add_argument("--quick", action="store_true", help="reduced sizes (well under a minute each)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="torch intra-op threads (default 1: these small networks run fastest, and are not slowed by "
+        "other processes, on one thread)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    names = sorted(ARTEFACTS) if args.name == "all" else [args.name]
+    if args.name != "all" and args.name not in ARTEFACTS:
+        parser.error(f"artefact must be 'all' or one of {sorted(ARTEFACTS)}, got {args.name!r}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    import torch  # only the command line changes process-wide settings
+
+    torch.set_num_threads(args.threads)
+    for name in names:
+        start = time.perf_counter()
+        load(name)(args.out, quick=args.quick, seed=args.seed)
+        print(f"{name}: wrote {args.out}/ in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
