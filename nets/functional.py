@@ -217,15 +217,17 @@ def _tropical_max(x3: torch.Tensor, intercepts: torch.Tensor, with_index: bool, 
     """``max_k (k x + c_k)`` over ``k = 0..n`` and (optionally) the smallest maximising ``k``."""
     degree = intercepts.shape[1] - 1
     value = _column(intercepts, 0).expand_as(x3).contiguous()
-    index = torch.zeros(x3.shape, dtype=torch.uint8, device=x3.device) if with_index else None
+    # the index is kept in floating point and updated arithmetically: on CPU, masked_fill_/where are
+    # an order of magnitude slower than a comparison and two multiply-adds
+    index = torch.zeros_like(x3) if with_index else None
     candidate = torch.empty_like(x3) if reuse else None
     for k in range(1, degree + 1):
         if reuse:
             torch.add(_column(intercepts, k), x3, alpha=k, out=candidate)
         else:
             candidate = _column(intercepts, k) + k * x3
-        if with_index:
-            index = index.masked_fill_(candidate > value, k)
+        if with_index:  # index <- k where the new line is strictly above (ties keep the smaller slope)
+            index = index.sub_(k).mul_(candidate <= value).add_(k) if reuse else torch.where(candidate > value, k, index)
         value = torch.maximum(value, candidate, out=value) if reuse else torch.maximum(value, candidate)
     return value, index
 
@@ -244,11 +246,12 @@ def _tropical_backward(x3, g3, intercepts, reuse: bool):
     if reuse:  # eager: one histogram pass
         channels = index.shape[1]
         offsets = num_values * torch.arange(channels, device=index.device).reshape(1, -1, 1)
-        counts = torch.bincount((index.long() + offsets).reshape(-1), weights=g3.reshape(-1), minlength=channels * num_values)
-        grad = counts.reshape(channels, num_values)
+        composite = (index.to(torch.int64) + offsets).reshape(-1)
+        grad = torch.bincount(composite, weights=g3.reshape(-1), minlength=channels * num_values)
+        grad = grad.reshape(channels, num_values)
     else:  # compiled: fixed-shape masked sums fuse into one loop
         grad = torch.stack([_channel_sum(torch.where(index == k, g3, 0.0)) for k in range(num_values)], dim=1)
-    return index.to(x3.dtype), grad
+    return index, grad
 
 
 class _TropicalFunction(torch.autograd.Function):
