@@ -128,3 +128,13 @@ def test_bad_arguments(breakpoints, kwargs, error, message):
 def test_bad_factory_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("num_intervals", [4, 17, 40])  # both search paths (comparisons <= 16 breakpoints, bucketize)
+def test_interval_search_paths_agree_on_breakpoints(num_intervals):
+    grid = nets.uniform_breakpoints(-2.0, 2.0, num_intervals)
+    levels = torch.arange(num_intervals, dtype=torch.float64)
+    module = nets.TMAF(grid, init=tuple(levels.tolist())).double()
+    x = torch.cat([torch.from_numpy(grid), torch.linspace(-3, 3, 301, dtype=torch.float64)])
+    expected = levels[torch.bucketize(x, torch.from_numpy(grid), right=False)] * x
+    torch.testing.assert_close(module(x), expected, rtol=0, atol=0)
