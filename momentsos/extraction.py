@@ -4,12 +4,14 @@ Two stages, each replaceable: the *support* stage finds the points, the *weight*
 weights to the moments by least squares.
 
 * rank 1: the point is the vector of first-order moments ``(y_{e_1}, ..., y_{e_n})``.
-* rank r > 1: Henrion & Lasserre (2005): factor ``M_t = V V^T`` (``V`` of rank r), reduce ``V`` to
+* rank r > 1: Henrion & Lasserre (2005) ("echelon"): factor ``M_t = V V^T`` (``V`` of rank r), reduce ``V`` to
   column echelon form ``U`` (Gaussian elimination with pivoting, graded-lex pivot order, so the
   pivots are the r lowest independent monomials ``w``), read the multiplication matrices ``N_i``
   with ``N_i w(x) = x_i w(x)`` off the rows of ``U`` indexed by ``x_i w``, and take the ordered
   Schur form of a random convex combination ``sum_i lambda_i N_i = Q T Q^*``; then
-  ``x_i^{(j)} = q_j^* N_i q_j`` [HL05, §2.3; Corless-Gianni-Trager 1997].
+  ``x_i^{(j)} = q_j^* N_i q_j`` [HL05, §2.3; Corless-Gianni-Trager 1997]. The default variant
+  ("image_space") forms the same ``N_i`` by least squares on an orthonormal basis of the column
+  space, which is less sensitive to noisy moments (see :func:`extract_atoms`).
 
 References
 ----------
@@ -105,6 +107,50 @@ def _factor(matrix: NDArray[np.float64], rank: int) -> NDArray[np.float64]:
     return vecs[:, top] * np.sqrt(np.maximum(vals[top], 0.0))
 
 
+def _multiplication_matrices(
+    moment_block: NDArray[np.float64],
+    exps: NDArray[np.int64],
+    rank: int,
+    order: int,
+    n: int,
+    method: str,
+    pivot_tol: float,
+) -> tuple[list[NDArray[np.float64]] | None, ExtractionOutcome, str]:
+    """Matrices ``N_i`` (r x r) sharing the eigenvectors of the atoms, ``N_i c_j = x_i^{(j)} c_j``."""
+    lookup = MonomialBasis(n, order)
+    if method == "echelon":
+        U, pivots = column_echelon(_factor(moment_block, rank), pivot_tol)
+        if len(pivots) != rank:
+            return None, ExtractionOutcome.RANK_AMBIGUOUS, f"echelon form found {len(pivots)} pivots for rank {rank}"
+        pivot_exps = exps[pivots]
+        if pivot_exps.sum(axis=1).max() >= order:
+            detail = "a basis monomial has degree t; the multiplication matrices are not defined"
+            return None, ExtractionOutcome.NOT_ZERO_DIMENSIONAL, detail
+        mult = []
+        for i in range(n):
+            shifted = pivot_exps.copy()
+            shifted[:, i] += 1
+            mult.append(U[lookup.index_of(shifted)])  # N_i w = x_i w
+        return mult, ExtractionOutcome.OK, ""
+    if method != "image_space":
+        raise ValueError(f"extract_atoms: method must be 'image_space' or 'echelon'; got {method!r}")
+    vals, vecs = np.linalg.eigh(0.5 * (moment_block + moment_block.T))
+    V = vecs[:, np.argsort(vals)[::-1][:rank]]  # orthonormal basis of the column space
+    low = lookup.size_of_degree(order - 1)
+    V_lo = V[:low]
+    sv = np.linalg.svd(V_lo, compute_uv=False)
+    if sv.size < rank or sv[-1] < 1e-8 * sv[0]:
+        detail = "rows of degree < t do not span the column space (rank of M_{t-1} below r)"
+        return None, ExtractionOutcome.RANK_AMBIGUOUS, detail
+    pinv = np.linalg.pinv(V_lo)
+    mult = []
+    for i in range(n):
+        shifted = exps[:low].copy()
+        shifted[:, i] += 1
+        mult.append(pinv @ V[lookup.index_of(shifted)])
+    return mult, ExtractionOutcome.OK, ""
+
+
 def extract_atoms(
     moment_block: NDArray[np.float64],
     basis: MonomialBasis,
@@ -112,6 +158,7 @@ def extract_atoms(
     order: int,
     rng: np.random.Generator | None = None,
     pivot_tol: float = 1e-6,
+    method: str = "image_space",
 ) -> Extraction:
     """Extract ``rank`` atoms from the flat truncation ``M_order`` (rows labelled by ``basis``).
 
@@ -127,6 +174,14 @@ def extract_atoms(
         The truncation order ``t``.
     rng : numpy Generator, optional
         Source of the random convex combination (seed it for reproducibility).
+    pivot_tol : float
+        Echelon pivot threshold (method "echelon").
+    method : {"image_space", "echelon"}
+        How the multiplication matrices are formed. "echelon" is [HL05]: the reduced column echelon
+        form of a factor of ``M_t``, reading r pivot rows exactly. "image_space" (default) takes an
+        orthonormal basis ``V`` of the column space and solves ``V_lo N_i = V_i`` in the least-squares
+        sense over *all* rows of degree ``< t`` (``V_i``: rows of ``x_i`` times them); it uses every
+        row instead of r pivots and is markedly less sensitive to noise in the moments.
     """
     n = basis.nvars
     s = moment_block.shape[0]
@@ -138,24 +193,9 @@ def extract_atoms(
         point = moment_block[0, 1 : n + 1] / moment_block[0, 0]
         return Extraction(ExtractionOutcome.OK, point[None, :], np.array([moment_block[0, 0]]), order)
     rng = rng or np.random.default_rng(0)
-    U, pivots = column_echelon(_factor(moment_block, rank), pivot_tol)
-    if len(pivots) != rank:
-        return Extraction(
-            ExtractionOutcome.RANK_AMBIGUOUS, np.zeros((0, n)), np.zeros(0), order,
-            f"echelon form found {len(pivots)} pivots for rank {rank}",
-        )
-    pivot_exps = exps[pivots]
-    if pivot_exps.sum(axis=1).max() >= order:
-        return Extraction(
-            ExtractionOutcome.NOT_ZERO_DIMENSIONAL, np.zeros((0, n)), np.zeros(0), order,
-            "a basis monomial has degree t; the multiplication matrices are not defined",
-        )
-    lookup = MonomialBasis(n, order)
-    mult = []
-    for i in range(n):
-        shifted = pivot_exps.copy()
-        shifted[:, i] += 1
-        mult.append(U[lookup.index_of(shifted)])  # r x r: N_i w = x_i w
+    mult, outcome, detail = _multiplication_matrices(moment_block, exps, rank, order, n, method, pivot_tol)
+    if mult is None:
+        return Extraction(outcome, np.zeros((0, n)), np.zeros(0), order, detail)
     lam = rng.random(n)
     lam /= lam.sum()
     combo = sum(l * N for l, N in zip(lam, mult))

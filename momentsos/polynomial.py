@@ -127,6 +127,20 @@ class Polynomial:
             values = monomials @ self.coefficients
         return float(values[0]) if single else values
 
+    def derivative(self, var: int) -> Polynomial:
+        """Partial derivative with respect to variable number ``var``."""
+        if not 0 <= var < self.nvars:
+            raise ValueError(f"Polynomial.derivative: var must be in [0, {self.nvars}); got {var}")
+        powers = self.exponents[:, var]
+        keep = powers > 0
+        exps = self.exponents[keep].copy()
+        exps[:, var] -= 1
+        return Polynomial(exps, self.coefficients[keep] * powers[keep])
+
+    def gradient(self) -> list[Polynomial]:
+        """The partial derivatives, one per variable."""
+        return [self.derivative(i) for i in range(self.nvars)]
+
     def __mul__(self, other: Polynomial | float) -> Polynomial:
         if not isinstance(other, Polynomial):
             return Polynomial(self.exponents, self.coefficients * float(other))

@@ -193,6 +193,47 @@ class PolyProblem:
         object.__setattr__(self, "expressions", {"objective": f, "inequalities": tuple(gs), "equalities": tuple(hs)})
         assert all(p.nvars == n for p in (obj, *ineqs, *eqs))
 
+    @classmethod
+    def from_polynomials(
+        cls,
+        objective: Polynomial,
+        inequalities: Sequence[Polynomial] = (),
+        equalities: Sequence[Polynomial] = (),
+        variables: Sequence[sp.Symbol] | None = None,
+    ) -> PolyProblem:
+        """Build a problem from :class:`Polynomial` objects computed numerically (no sympy expansion).
+
+        ``variables`` defaults to symbols ``x0, x1, ...``. Raises :class:`InvalidProblemError` when
+        the polynomials disagree on the number of variables or have non-finite coefficients.
+        """
+        polys = [objective, *inequalities, *equalities]
+        for i, p in enumerate(polys):
+            if not isinstance(p, Polynomial):
+                raise InvalidProblemError(
+                    f"Invalid input for PolyProblem.from_polynomials: item {i} is {type(p).__name__}, expected Polynomial"
+                )
+        n = objective.nvars
+        if variables is None:
+            variables = sp.symbols(f"x0:{n}") if n else ()
+        variables = cls._validate_variables(variables, [])
+        for i, p in enumerate(polys):
+            if p.nvars != n or len(variables) != n:
+                raise InvalidProblemError(
+                    f"Invalid input for PolyProblem.from_polynomials: polynomial {i} has {p.nvars} variables, "
+                    f"the objective {n} and `variables` {len(variables)}"
+                )
+            if not np.all(np.isfinite(p.coefficients)):
+                raise InvalidProblemError(
+                    f"Invalid input for PolyProblem.from_polynomials: polynomial {i} has a non-finite coefficient"
+                )
+        self = object.__new__(cls)
+        object.__setattr__(self, "objective", objective)
+        object.__setattr__(self, "inequalities", tuple(inequalities))
+        object.__setattr__(self, "equalities", tuple(p for p in equalities if not p.is_zero))
+        object.__setattr__(self, "variables", tuple(variables))
+        object.__setattr__(self, "expressions", {})
+        return self
+
     @staticmethod
     def _validate_variables(variables: Sequence[sp.Symbol] | None, exprs: list[sp.Expr]) -> tuple[sp.Symbol, ...]:
         if variables is None:

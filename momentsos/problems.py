@@ -1,1 +1,266 @@
-"""Named reference problems (filled below)."""
+"""Named polynomial optimization problems with known optima, minimizers and a source each.
+
+Use them in tests, examples and benchmarks::
+
+    >>> from momentsos import problems
+    >>> p = problems.get("six_hump_camel")
+    >>> p.optimum
+    -1.031628453489877
+
+``expected`` says what a correct solver must report: ``"certified"`` (with ``certified_order``, the
+first order of the hierarchy that certifies), ``"bound_only"`` (the bound is exact but never
+certified at the orders listed), ``"not_certified"`` (no valid certificate can exist at these orders;
+the relaxation may be unbounded) or ``"infeasible"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import sqrt
+from typing import Callable
+
+import numpy as np
+import sympy as sp
+
+from .problem import PolyProblem
+
+__all__ = ["NamedProblem", "PROBLEMS", "get", "names"]
+
+
+@dataclass(frozen=True)
+class NamedProblem:
+    """A reference POP.
+
+    Attributes
+    ----------
+    name : str
+    build : callable
+        Returns a fresh :class:`PolyProblem`.
+    optimum : float or None
+        The global minimum (None for infeasible problems).
+    minimizers : tuple of tuples
+        All global minimizers (empty when unknown or infinitely many).
+    expected : str
+        "certified", "bound_only", "not_certified" or "infeasible".
+    certified_order : int or None
+        First relaxation order that certifies (for "certified").
+    citation : str
+    notes : str
+    """
+
+    name: str
+    build: Callable[[], PolyProblem] = field(repr=False)
+    optimum: float | None
+    minimizers: tuple[tuple[float, ...], ...]
+    expected: str
+    certified_order: int | None
+    citation: str
+    notes: str = ""
+
+    def problem(self) -> PolyProblem:
+        return self.build()
+
+
+def _syms(names: str) -> tuple[sp.Symbol, ...]:
+    return tuple(sp.symbols(names))
+
+
+def _six_hump_camel() -> PolyProblem:
+    x, y = _syms("x y")
+    f = 4 * x**2 - sp.Rational(21, 10) * x**4 + x**6 / 3 + x * y - 4 * y**2 + 4 * y**4
+    return PolyProblem(f, variables=(x, y))
+
+
+def _rosenbrock() -> PolyProblem:
+    x, y = _syms("x y")
+    return PolyProblem(100 * (y - x**2) ** 2 + (1 - x) ** 2, variables=(x, y))
+
+
+def _double_well_2d() -> PolyProblem:
+    x, y = _syms("x y")
+    return PolyProblem((x**2 - 1) ** 2 + (y**2 - 1) ** 2, variables=(x, y))
+
+
+def _gloptipoly3_three_minimizers() -> PolyProblem:
+    x1, x2 = _syms("x1 x2")
+    f = -((x1 - 1) ** 2) - (x1 - x2) ** 2 - (x2 - 3) ** 2
+    g = [1 - (x1 - 1) ** 2, 1 - (x1 - x2) ** 2, 1 - (x2 - 3) ** 2]
+    return PolyProblem(f, inequalities=g, variables=(x1, x2))
+
+
+def _ball_linear() -> PolyProblem:
+    x, y = _syms("x y")
+    return PolyProblem(x + y, inequalities=[1 - x**2 - y**2], variables=(x, y))
+
+
+def _box_bilinear() -> PolyProblem:
+    x, y = _syms("x y")
+    return PolyProblem(x * y, inequalities=[1 - x**2, 1 - y**2], variables=(x, y))
+
+
+def _box_concave() -> PolyProblem:
+    x, y = _syms("x y")
+    return PolyProblem(-(x**2) - y**2, inequalities=[1 - x**2, 1 - y**2], variables=(x, y))
+
+
+def _circle_linear() -> PolyProblem:
+    x, y = _syms("x y")
+    return PolyProblem(x + y, equalities=[x**2 + y**2 - 1], variables=(x, y))
+
+
+def _hyperbola_distance() -> PolyProblem:
+    x, y = _syms("x y")
+    return PolyProblem(x**2 + y**2, equalities=[x * y - 1], variables=(x, y))
+
+
+def _lasserre_floudas() -> PolyProblem:
+    x1, x2 = _syms("x1 x2")
+    f = -12 * x1 - 7 * x2 + x2**2
+    return PolyProblem(
+        f,
+        inequalities=[x1, 2 - x1, x2, 3 - x2],
+        equalities=[-2 * x1**4 + 2 - x2],
+        variables=(x1, x2),
+    )
+
+
+def _zhang_example_3_4() -> PolyProblem:
+    c11, c12, c20, c21, theta = _syms("c11 c12 c20 c21 theta")
+    r = [
+        3 * c20 + 9 * c21 + 29 * c12 * c21 - 52,
+        5 * c11 * c21 - c20 + 5 * c12 * c21 - 4,
+        3 * c20 + 10 * c21 - c11 * c21 + 41 * c12 * c21 - 76,
+        sp.Rational(5, 2) * c11 * c21 - 9 * c21 - 2 * c20 - sp.Rational(73, 2) * c12 * c21 + sp.Rational(137, 2),
+    ]
+    g = [theta + rj for rj in r] + [theta - rj for rj in r]
+    return PolyProblem(theta, inequalities=g, variables=(c11, c12, c20, c21, theta))
+
+
+def _motzkin() -> PolyProblem:
+    x, y = _syms("x y")
+    return PolyProblem(x**4 * y**2 + x**2 * y**4 - 3 * x**2 * y**2 + 1, variables=(x, y))
+
+
+def _motzkin_sphere() -> PolyProblem:
+    x, y, z = _syms("x y z")
+    f = x**4 * y**2 + x**2 * y**4 + z**6 - 3 * x**2 * y**2 * z**2
+    return PolyProblem(f, equalities=[x**2 + y**2 + z**2 - 1], variables=(x, y, z))
+
+
+def _maxcut_c5() -> PolyProblem:
+    xs = _syms("x1:6")
+    edges = [(i, (i + 1) % 5) for i in range(5)]
+    f = sum((xs[i] * xs[j] - 1) / 2 for i, j in edges)
+    return PolyProblem(f, equalities=[v**2 - 1 for v in xs], variables=xs)
+
+
+def _infeasible_ball_halfplane() -> PolyProblem:
+    x, y = _syms("x y")
+    return PolyProblem(x + y, inequalities=[1 - x**2 - y**2, x - 2], variables=(x, y))
+
+
+_CAMEL_X = (0.08984201368301331, -0.7126564032704135)
+_S = 1.0 / sqrt(3.0)
+
+PROBLEMS: dict[str, NamedProblem] = {
+    p.name: p
+    for p in (
+        NamedProblem(
+            "six_hump_camel", _six_hump_camel, -1.031628453489877,
+            (_CAMEL_X, (-_CAMEL_X[0], -_CAMEL_X[1])), "certified", 3,
+            "Dixon & Szego (1978), Towards Global Optimisation 2; GloptiPoly 3 [HLL09] test set",
+            "unconstrained, degree 6, two global minimizers (rank 2)",
+        ),
+        NamedProblem(
+            "rosenbrock", _rosenbrock, 0.0, ((1.0, 1.0),), "certified", 2,
+            "Rosenbrock (1960), Computer Journal 3(3):175-184", "unconstrained, degree 4, rank 1",
+        ),
+        NamedProblem(
+            "double_well_2d", _double_well_2d, 0.0,
+            ((1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)), "certified", 2,
+            "elementary; a sum of squares vanishing on 4 points, cf. [HL05, §3] for rank > 1 extraction",
+            "unconstrained, four global minimizers (rank 4)",
+        ),
+        NamedProblem(
+            "gloptipoly3_three_minimizers", _gloptipoly3_three_minimizers, -2.0,
+            ((1.0, 2.0), (2.0, 2.0), (2.0, 3.0)), "certified", 2,
+            "Henrion, Lasserre & Lofberg (2009), GloptiPoly 3, Optim. Methods Softw. 24(4-5), §3 example",
+            "concave quadratic over three slabs; k0 = 1 is not flat, order 2 gives rank 3",
+        ),
+        NamedProblem(
+            "ball_linear", _ball_linear, -sqrt(2.0), ((-sqrt(0.5), -sqrt(0.5)),), "certified", 1,
+            "elementary (Cauchy-Schwarz); linear objective on the unit disc, minimizer on the boundary",
+        ),
+        NamedProblem(
+            "box_bilinear", _box_bilinear, -1.0, ((1.0, -1.0), (-1.0, 1.0)), "certified", 2,
+            "elementary; bilinear objective on the box [-1, 1]^2, two vertex minimizers (rank 2)",
+        ),
+        NamedProblem(
+            "box_concave", _box_concave, -2.0, ((1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)),
+            "certified", 3,
+            "elementary; concave quadratic on [-1, 1]^2, four vertex minimizers; ranks (1, 3, 4) at order 2 "
+            "are not flat, order 3 is",
+            "needs k = k0 + 2",
+        ),
+        NamedProblem(
+            "circle_linear", _circle_linear, -sqrt(2.0), ((-sqrt(0.5), -sqrt(0.5)),), "certified", 1,
+            "elementary (Lagrange); equality-constrained",
+        ),
+        NamedProblem(
+            "hyperbola_distance", _hyperbola_distance, 2.0, ((1.0, 1.0), (-1.0, -1.0)), "certified", 2,
+            "elementary (AM-GM); squared distance to the hyperbola xy = 1, two minimizers",
+        ),
+        NamedProblem(
+            "lasserre_floudas", _lasserre_floudas, -16.73889318439464, ((0.7175361982896876, 1.4698420763197726),),
+            "certified", 2,
+            "Floudas & Pardalos (1990), A Collection of Test Problems, LNCS 455; solved in Lasserre (2001), "
+            "SIAM J. Optim. 11(3):796-817",
+            "box and one quartic equality",
+        ),
+        NamedProblem(
+            "zhang_example_3_4", _zhang_example_3_4, 0.0, ((1.0, -2.0, 1.0, -1.0, 0.0),), "certified", 2,
+            "Zhang, Nie & Tang (2026), Learning Polynomial Activation Functions for Deep Neural Networks, "
+            "PMLR 321, Example 3.4",
+            "network-loss POP in epigraph form; order 1 is not flat, order 2 is",
+        ),
+        NamedProblem(
+            "motzkin", _motzkin, 0.0, ((1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)), "not_certified", None,
+            "Motzkin (1967); Motzkin + c is not SOS for any c, so the unconstrained relaxation is unbounded",
+            "a solver may answer 'optimal' with huge moments: must never be certified",
+        ),
+        NamedProblem(
+            "motzkin_sphere", _motzkin_sphere, 0.0, (), "bound_only", None,
+            "Motzkin form on the unit sphere; Lasserre (2009), Moments, Positive Polynomials and Their "
+            "Applications, §5; 12 minimizers",
+            "exact bound, moment matrix not flat at orders 3-4",
+        ),
+        NamedProblem(
+            "maxcut_c5", _maxcut_c5, -4.0, (), "bound_only", None,
+            "max-cut of the 5-cycle (value 4, 10 optimal cuts); Laurent (2003), Math. Oper. Res. 28(3) "
+            "(Lasserre rank of the cut polytope)",
+            "order 2 is exact but not flat",
+        ),
+        NamedProblem(
+            "infeasible_ball_halfplane", _infeasible_ball_halfplane, None, (), "infeasible", 1,
+            "elementary; the unit disc and the half-plane x >= 2 do not meet",
+        ),
+    )
+}
+
+
+def names() -> list[str]:
+    """Names of all reference problems."""
+    return list(PROBLEMS)
+
+
+def get(name: str) -> NamedProblem:
+    """The reference problem ``name``; raises KeyError listing the known names otherwise."""
+    try:
+        return PROBLEMS[name]
+    except KeyError:
+        raise KeyError(f"unknown problem {name!r}; known: {', '.join(PROBLEMS)}") from None
+
+
+def minimizer_array(problem: NamedProblem) -> np.ndarray:
+    """The minimizers as an array of shape (r, n)."""
+    return np.array(problem.minimizers, dtype=np.float64)

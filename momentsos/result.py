@@ -91,6 +91,7 @@ class SolverStats:
     compile_time: float
     solve_time: float
     extraction_time: float
+    tried: tuple[str, ...] = ()
 
     @property
     def overhead_fraction(self) -> float:
@@ -224,7 +225,8 @@ class PolyOptResult:
             f"       order: {self.order}",
             f"       ranks: {ranks}{flat}",
             f"  extraction: {self.extraction.value}",
-            f"      solver: {self.solver.name} ({self.solver.raw_status}, {self.solver.num_iters} iterations)",
+            f"      solver: {self.solver.name} ({self.solver.raw_status}, {self.solver.num_iters} iterations)"
+            + (f"; tried {' -> '.join(self.solver.tried)}" if len(self.solver.tried) > 1 else ""),
             f"       times: build {self.solver.build_time:.3f} s, compile {self.solver.compile_time:.3f} s, "
             f"solve {self.solver.solve_time:.3f} s, extraction {self.solver.extraction_time:.3f} s",
         ]

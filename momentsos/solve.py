@@ -22,7 +22,7 @@ from .problem import PolyProblem
 from .rank import LargestGapRank, RankCheck
 from .relaxation import MomentRelaxation
 from .result import OrderRecord, PolyOptResult, SolverStats, Status, status_message
-from .solvers import SolverSpec, SolverStatus, choose_default_solver, resolve_solver
+from .solvers import SolverSpec, SolverStatus, default_solver_chain, resolve_solver
 
 __all__ = ["minimize", "DEFAULT_MAX_ORDER_STEPS"]
 
@@ -41,6 +41,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "solver_options": None,
     "time_limit": None,
     "seed": 0,
+    "refine": True,
     "verbose": False,
     "raise_on_failure": False,
 }
@@ -121,6 +122,7 @@ def minimize(
         solver_options : dict, passed to the solver through cvxpy (overrides the tight defaults)
         time_limit : float, seconds per SDP solve where the solver supports it
         seed : int, default 0 (the random combination of the extraction)
+        refine : bool, default True (polish each atom by local SQP before evaluating it)
         verbose : bool, solver output
         raise_on_failure : bool, raise :class:`SolverFailedError` unless CERTIFIED
 
@@ -163,8 +165,15 @@ def minimize(
     results: list[PolyOptResult] = []
     for k in orders:
         relaxation = MomentRelaxation(problem, k)
-        use = spec or choose_default_solver(relaxation.matrix_size)
-        res = _solve_order(relaxation, use, opts)
+        chain = [spec] if spec is not None else default_solver_chain(relaxation.num_moments, relaxation.matrix_size)
+        tried: list[str] = []
+        for use in chain:
+            res = _solve_order(relaxation, use, opts)
+            tried.append(use.name)
+            if res.status not in (Status.INACCURATE, Status.SOLVER_ERROR):
+                break
+        if len(tried) > 1:
+            res = dataclasses.replace(res, solver=dataclasses.replace(res.solver, tried=tuple(tried)))
         results.append(res)
         if res.status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR):
             break
@@ -210,7 +219,8 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
             if extraction.outcome is not ExtractionOutcome.OK:
                 continue
             certificate = evaluate_atoms(
-                problem, extraction.points, extraction.weights, sol.lower_bound, opts["feas_tol"], opts["gap_tol"]
+                problem, extraction.points, extraction.weights, sol.lower_bound, opts["feas_tol"], opts["gap_tol"],
+                refine=bool(opts["refine"]),
             )
             if certificate.verified:
                 break

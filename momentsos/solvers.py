@@ -1,15 +1,21 @@
-"""SDP solver registry: availability, option normalisation and one status map.
+"""SDP solver registry: availability, option normalisation, one status map and the default rule.
 
 Solver names are cvxpy's strings. Solver packages are imported lazily, only to check a licence.
 Defaults are tightened where extraction needs it: atoms are read off the moments, so a solver that
 stops at cvxpy's default accuracy (1e-5 for SCS) leaves rank gaps too shallow to see.
 
-Default rule (``solver=None``), justified by ``python -m momentsos.bench`` (numbers in the README):
-an interior-point solver is accurate to about 1e-9 and makes the rank gap sharp, so it is preferred
-while it is fast enough: MOSEK when licensed, otherwise CLARABEL for relaxations whose moment
-matrix has at most ``CLARABEL_MAX_MATRIX`` rows. Clarabel factors a dense block of size
-``s(s+1)/2`` per PSD cone of size ``s``, so its cost grows like ``s**6``; beyond the limit SCS with
-tight tolerances (``eps = 1e-9``) is the default.
+Default rule (``solver=None``), from the measurements of ``python -m momentsos.bench`` recorded in
+the README: try, in order, and fall back to the next when a solve ends INACCURATE or in an error,
+
+1. MOSEK, when licensed (interior point, the reference solver of GloptiPoly users);
+2. COPT, when installed (``pip install momentsos[copt]``) and the relaxation has at most
+   ``COPT_MAX_MOMENTS`` moments (the limit of its free size-limited mode): an interior-point solver
+   that forms the Schur complement, 2 s on the 7-unknown order-3 network problem;
+3. CLARABEL, when the moment matrix has at most ``CLARABEL_MAX_MATRIX`` rows: accurate where it
+   converges, but it factors a dense block of size ``s(s+1)/2`` per PSD cone (cost ~ ``s**6``) and
+   stops "optimal_inaccurate" on many degenerate relaxations;
+4. SCS with tight tolerances (``eps = 1e-9``): first-order, cheap per iteration, accurate enough
+   for extraction when it converges, slow on degenerate network problems.
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ from typing import Any, Mapping
 
 from .errors import InvalidOptionError, SolverUnavailableError
 
-__all__ = ["SolverSpec", "SolverStatus", "SOLVERS", "available_solvers", "resolve_solver", "map_status", "choose_default_solver"]
+__all__ = ["SolverSpec", "SolverStatus", "SOLVERS", "available_solvers", "resolve_solver", "map_status", "default_solver_chain"]
 
 CLARABEL_MAX_MATRIX = 70
+COPT_MAX_MOMENTS = 2000
 
 
 class SolverStatus(enum.Enum):
@@ -71,19 +78,21 @@ SOLVERS: dict[str, SolverSpec] = {
         SolverSpec(
             "CLARABEL",
             interior_point=True,
-            defaults={"tol_gap_abs": 1e-9, "tol_gap_rel": 1e-9, "tol_feas": 1e-9, "max_iter": 300},
+            defaults={"max_iter": 300},
             time_limit_option="time_limit",
         ),
         SolverSpec(
             "SCS",
             interior_point=False,
-            defaults={"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000},
+            defaults={"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 100_000},
             time_limit_option="time_limit_secs",
         ),
-        SolverSpec("MOSEK", interior_point=True, needs_licence=True),
+        SolverSpec("MOSEK", interior_point=True, needs_licence=True, time_limit_option="MSK_DPAR_OPTIMIZER_MAX_TIME"),
         SolverSpec("CVXOPT", interior_point=True, defaults={"abstol": 1e-9, "reltol": 1e-9, "feastol": 1e-9}),
         SolverSpec("SDPA", interior_point=True),
-        SolverSpec("COPT", interior_point=True, needs_licence=True),
+        # COPT runs without a licence with size limits for non-commercial use; beyond them it
+        # reports an error, which becomes SOLVER_ERROR and lets the default rule fall back.
+        SolverSpec("COPT", interior_point=True, time_limit_option="TimeLimit"),
     )
 }
 
@@ -100,18 +109,7 @@ def _mosek_licensed() -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=None)
-def _copt_licensed() -> bool:
-    try:
-        import coptpy  # noqa: PLC0415
-
-        coptpy.Envr()
-        return True
-    except Exception:
-        return False
-
-
-_LICENCE_CHECKS = {"MOSEK": _mosek_licensed, "COPT": _copt_licensed}
+_LICENCE_CHECKS = {"MOSEK": _mosek_licensed}
 
 
 def _cvxpy_installed() -> set[str]:
@@ -153,15 +151,20 @@ def resolve_solver(name: str) -> SolverSpec:
     return SOLVERS[key]
 
 
-def choose_default_solver(matrix_size: int) -> SolverSpec:
-    """The ``solver=None`` rule (see the module docstring) for a moment matrix with ``matrix_size`` rows."""
+def default_solver_chain(num_moments: int, matrix_size: int) -> list[SolverSpec]:
+    """Solvers to try, in order, under the ``solver=None`` rule (see the module docstring)."""
     usable = available_solvers()
+    chain = []
     if "MOSEK" in usable:
-        return SOLVERS["MOSEK"]
-    if "CLARABEL" in usable and (matrix_size <= CLARABEL_MAX_MATRIX or "SCS" not in usable):
-        return SOLVERS["CLARABEL"]
+        chain.append(SOLVERS["MOSEK"])
+    if "COPT" in usable and num_moments <= COPT_MAX_MOMENTS:
+        chain.append(SOLVERS["COPT"])
+    if "CLARABEL" in usable and matrix_size <= CLARABEL_MAX_MATRIX:
+        chain.append(SOLVERS["CLARABEL"])
     if "SCS" in usable:
-        return SOLVERS["SCS"]
-    if usable:
-        return SOLVERS[usable[0]]
-    raise SolverUnavailableError("No SDP solver is installed; install clarabel or scs (pip install clarabel scs)")
+        chain.append(SOLVERS["SCS"])
+    if not chain:
+        chain = [SOLVERS[name] for name in usable]
+    if not chain:
+        raise SolverUnavailableError("No SDP solver is installed; install clarabel or scs (pip install clarabel scs)")
+    return chain

@@ -1,0 +1,38 @@
+import numpy as np
+import pytest
+import sympy as sp
+
+from momentsos.polynomial import Polynomial
+
+
+def test_from_sympy_and_evaluate_match_sympy():
+    x, y = sp.symbols("x y")
+    expr = 3 * x**2 * y - sp.Rational(1, 2) * y**3 + 7
+    p = Polynomial.from_sympy(expr, (x, y))
+    pts = np.array([[0.3, -1.2], [2.0, 0.5]])
+    expected = [float(expr.subs({x: a, y: b})) for a, b in pts]
+    assert np.allclose(p.evaluate(pts), expected)
+    assert p.degree == 3 and p.nterms == 3
+    assert sp.simplify(p.to_sympy((x, y)) - expr) == 0
+
+
+def test_duplicates_merge_and_zeros_drop():
+    p = Polynomial([[1, 0], [1, 0], [0, 1]], [2.0, -2.0, 1.0])
+    assert p.nterms == 1 and p.exponents.tolist() == [[0, 1]]
+
+
+def test_arithmetic_and_derivative():
+    x, y = sp.symbols("x y")
+    a = Polynomial.from_sympy(x + 2 * y, (x, y))
+    b = Polynomial.from_sympy(x * y - 1, (x, y))
+    prod = Polynomial.from_sympy(sp.expand((x + 2 * y) * (x * y - 1)), (x, y))
+    assert (a * b).allclose(prod)
+    assert (a + b - b).allclose(a)
+    assert b.derivative(0).allclose(Polynomial.from_sympy(y, (x, y)))
+
+
+def test_bad_shapes_raise():
+    with pytest.raises(ValueError, match="shape"):
+        Polynomial([[1, 0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="non-negative"):
+        Polynomial([[-1, 0]], [1.0])
