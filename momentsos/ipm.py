@@ -93,6 +93,8 @@ logger = logging.getLogger(__name__)
 _SMALL_BLOCK = 10  # blocks up to this size use the Kronecker form of their Schur contribution
 _BATCH_ENTRIES = 2_000_000  # doubles per batched product in the column form
 _STEP_FRACTION = 0.98  # fraction of the step to the boundary of the cone
+import os
+_EQUAL_STEPS = os.environ.get("IPM_EQUAL", "0") == "1"
 _INFEAS_TOL = 1e-8  # relative residual of an infeasibility / unboundedness certificate
 
 
@@ -196,11 +198,7 @@ class _Block:
         if len(cols) == 0:
             return
         if self.small:
-            K = np.kron(Sinv, X)
-            D = self.dense_cols
-            H[np.ix_(cols, cols)] += D.T @ (K @ D)
-            return
-        s = self.s
+            raise RuntimeError("small blocks are assembled by _Schur")
         iu0, iu1 = self.iu
         for part, r, t, v in self.groups:
             left = np.swapaxes(Sinv[r], 1, 2) * v[:, None, :]  # (nb, s, k)
@@ -211,23 +209,53 @@ class _Block:
                 H[:, part] += contrib
             else:
                 H[np.ix_(cols, cols[part])] += contrib
-        del s
 
 
-def _chol(M: NDArray[np.float64]) -> NDArray[np.float64] | None:
+class _Schur:
+    """Assemble ``H[a, b] = sum_j <A_{j,a}, S_j^-1 A_{j,b} X_j>`` for all blocks.
+
+    Small blocks that touch the same set of moments are stacked: with ``S^-1 = Li^T Li`` and
+    ``X = L L^T``, ``S^-1 (x) X = G G^T`` for ``G = Li^T (x) L``, so their joint contribution is one
+    symmetric product ``W^T W`` with ``W = [(Li_j (x) L_j^T) D_j]_j``.
+    """
+
+    def __init__(self, blocks: Sequence[_Block], n: int) -> None:
+        self.n = n
+        self.large = [k for k, b in enumerate(blocks) if not b.small]
+        groups: dict[bytes, list[int]] = {}
+        for k, b in enumerate(blocks):
+            if b.small and len(b.cols):
+                groups.setdefault(b.cols.tobytes(), []).append(k)
+        self.small_groups = [(blocks[ks[0]].cols, ks) for ks in groups.values()]
+        self.blocks = blocks
+
+    def assemble(self, Sinv, LSi, LX, X) -> NDArray[np.float64]:
+        H = np.zeros((self.n, self.n))
+        for k in self.large:
+            self.blocks[k].add_schur(H, Sinv[k], X[k])
+        for cols, ks in self.small_groups:
+            W = np.vstack([np.kron(LSi[k], LX[k].T) @ self.blocks[k].dense_cols for k in ks])
+            if len(cols) == self.n:
+                H += W.T @ W
+            else:
+                H[np.ix_(cols, cols)] += W.T @ W
+        return H
+
+
+def _chol(M: NDArray[np.float64], lower: bool = True) -> NDArray[np.float64] | None:
     try:
-        return la.cholesky(M, lower=True, check_finite=False)
+        return la.cholesky(M, lower=lower, check_finite=False)
     except la.LinAlgError:
         return None
 
 
-def _inv_chol(M: NDArray[np.float64]) -> NDArray[np.float64] | None:
-    """``L^-1`` for the Cholesky factor ``M = L L^T``, or None when ``M`` is not positive definite."""
+def _inv_chol(M: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """``(L, L^-1)`` for the Cholesky factor ``M = L L^T``, or None when ``M`` is not positive definite."""
     L = _chol(M)
     if L is None:
         return None
     Li, info = la.lapack.dtrtri(L, lower=1)
-    return Li if info == 0 and np.all(np.isfinite(Li)) else None
+    return (L, Li) if info == 0 and np.all(np.isfinite(Li)) else None
 
 
 def _max_step(Li: NDArray[np.float64], D: NDArray[np.float64]) -> float:
@@ -253,7 +281,8 @@ class _NewtonSolver:
         if r == 0:
             reg = 0.0
             while True:
-                L = _chol(Hs + reg * np.eye(len(d))) if reg else _chol(Hs)
+                # the upper factor of a C-ordered matrix is OpenBLAS's fast path
+                L = _chol(Hs + reg * np.eye(len(d)), lower=False) if reg else _chol(Hs, lower=False)
                 if L is not None:
                     break
                 reg = 1e-14 if reg == 0 else reg * 100
@@ -273,7 +302,7 @@ class _NewtonSolver:
     def _raw(self, rhs: NDArray[np.float64]) -> NDArray[np.float64]:
         kind, F = self.factor
         if kind == "chol":
-            return la.cho_solve((F, True), rhs, check_finite=False)
+            return la.cho_solve((F, False), rhs, check_finite=False)
         return la.lu_solve(F, rhs, check_finite=False)
 
     def solve(self, rhs_z: NDArray[np.float64], rhs_e: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
@@ -374,6 +403,7 @@ def solve_lmi(
                          time.perf_counter() - start, msg, dobj)
 
     blk = [_Block(B) for B in blocks]
+    schur = _Schur(blk, m - 1)
     V, g, inconsistent = _equality_system(equality, n)
     if inconsistent > 1e-9:
         return finish("infeasible", None, None, None, 0, np.inf, np.inf, np.inf,
@@ -406,6 +436,9 @@ def solve_lmi(
     status, message = "error", "iteration limit reached"
     it = 0
     prev_alpha = 1.0
+    last_steps = (0.0, 0.0, 0.0)
+    limit = [0, 0]
+    reg = 0.0
     stall = 0
     for it in range(max_iter + 1):
         Az = [b.apply(z) for b in blk]
@@ -424,8 +457,9 @@ def solve_lmi(
         merit = max(pinf, dinf, gap)
         if np.isfinite(merit) and (best is None or merit < best[0]):
             best = (merit, z.copy(), lam.copy(), [x.copy() for x in X], pinf, dinf, gap, pobj, dobj_raw)
-        log("ipm %3d  pobj %+.9e  dobj %+.9e  pinf %.1e  dinf %.1e  gap %.1e  mu %.1e",
-            it, c0 + cscale * pobj, c0 + cscale * dobj_raw, pinf, dinf, gap, mu)
+        log("ipm %3d  pobj %+.9e  dobj %+.9e  pinf %.1e  dinf %.1e  gap %.1e  mu %.1e  steps %.2f %.2f  sigma %.1e  t %.2f  reg %.0e  limit %s",
+            it, c0 + cscale * pobj, c0 + cscale * dobj_raw, pinf, dinf, gap, mu, *last_steps,
+            time.perf_counter() - start, reg, limit)
         if merit <= tol:
             status, message = "optimal", "converged"
             break
@@ -451,17 +485,18 @@ def solve_lmi(
             break
 
         # factorisations of the cones
-        LS = [_inv_chol(Sj) for Sj in S]
-        LX = [_inv_chol(Xj) for Xj in X]
-        if any(L is None for L in LS) or any(L is None for L in LX):
+        fS = [_inv_chol(Sj) for Sj in S]
+        fX = [_inv_chol(Xj) for Xj in X]
+        if any(f is None for f in fS) or any(f is None for f in fX):
             message = "lost positive definiteness"
             break
+        LS = [f[1] for f in fS]  # inverse Cholesky factors, for the step lengths
+        LX = [f[1] for f in fX]
         Sinv = [Li.T @ Li for Li in LS]
-        H = np.zeros((n, n))
-        for b, Si, Xj in zip(blk, Sinv, X):
-            b.add_schur(H, Si, Xj)
+        H = schur.assemble(Sinv, LS, [f[0] for f in fX], X)
         H = 0.5 * (H + H.T)
         newton = _NewtonSolver(H, V)
+        reg = newton.regularised
         if not newton.ok:
             message = "Schur complement could not be factored"
             break
@@ -487,9 +522,10 @@ def solve_lmi(
             return dz, dlam, dS, dX
 
         def steps(dS, dX):
-            ap = min(_max_step(L, D) for L, D in zip(LS, dS))
-            ad = min(_max_step(L, D) for L, D in zip(LX, dX))
-            return ap, ad
+            sp = [_max_step(L, D) for L, D in zip(LS, dS)]
+            sd = [_max_step(L, D) for L, D in zip(LX, dX)]
+            limit[:] = [int(np.argmin(sp)), int(np.argmin(sd))]
+            return min(sp), min(sd)
 
         # predictor
         dz, dlam, dS, dX = direction(0.0, None)
@@ -503,7 +539,10 @@ def solve_lmi(
         ap, ad = steps(dS, dX)
         frac = max(0.9, min(_STEP_FRACTION, 0.9 + 0.08 * prev_alpha))
         ap, ad = min(1.0, frac * ap), min(1.0, frac * ad)
+        if _EQUAL_STEPS:
+            ap = ad = min(ap, ad)
         prev_alpha = min(ap, ad)
+        last_steps = (ap, ad, sigma)
         z = z + ap * dz
         S = [Sj + ap * d for Sj, d in zip(S, dS)]
         lam = lam + ad * dlam

@@ -49,12 +49,19 @@ def _sympify(value: Any, what: str) -> sp.Expr:
     if isinstance(value, complex) and value.imag != 0:
         raise InvalidProblemError(f"Invalid input for PolyProblem: {what} has the complex value {value!r}")
     try:
-        return sp.sympify(value, strict=True)
+        expr = sp.sympify(value, strict=True)
     except (sp.SympifyError, TypeError):
         raise InvalidProblemError(
             f"Invalid input for PolyProblem: {what} must be a sympy expression or a number; "
             f"got {type(value).__name__} {value!r}"
         ) from None
+    if isinstance(expr, sp.Basic) and (
+        expr.has(*_NONFINITE) or any(not math.isfinite(float(a)) for a in expr.atoms(sp.Float))
+    ):
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} `{value}` has a non-finite coefficient (nan or inf)"
+        )
+    return expr
 
 
 def _relation_to_expr(value: sp.Basic, what: str, kind: str) -> sp.Expr:

@@ -8,7 +8,8 @@ Use them in tests, examples and benchmarks::
     -1.031628453489877
 
 ``expected`` says what a correct solver must report: ``"certified"`` (with ``certified_order``, the
-first order of the hierarchy that certifies), ``"bound_only"`` (the bound is exact but never
+first order of the hierarchy that certifies with an interior-point solver, whose moments have
+maximal rank on the optimal face), ``"bound_only"`` (the bound is exact but never
 certified at the orders listed), ``"not_certified"`` (no valid certificate can exist at these orders;
 the relaxation may be unbounded) or ``"infeasible"``.
 """
@@ -177,9 +178,10 @@ PROBLEMS: dict[str, NamedProblem] = {
         ),
         NamedProblem(
             "double_well_2d", _double_well_2d, 0.0,
-            ((1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)), "certified", 2,
+            ((1.0, 1.0), (1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0)), "certified", 4,
             "elementary; a sum of squares vanishing on 4 points, cf. [HL05, §3] for rank > 1 extraction",
-            "unconstrained, four global minimizers (rank 4)",
+            "unconstrained, four global minimizers (rank 4); interior-point moments are flat from order 4 "
+            "(degree-5 and -6 moments are free at order 3)",
         ),
         NamedProblem(
             "gloptipoly3_three_minimizers", _gloptipoly3_three_minimizers, -2.0,
@@ -207,12 +209,12 @@ PROBLEMS: dict[str, NamedProblem] = {
             "elementary (Lagrange); equality-constrained",
         ),
         NamedProblem(
-            "hyperbola_distance", _hyperbola_distance, 2.0, ((1.0, 1.0), (-1.0, -1.0)), "certified", 2,
+            "hyperbola_distance", _hyperbola_distance, 2.0, ((1.0, 1.0), (-1.0, -1.0)), "certified", 3,
             "elementary (AM-GM); squared distance to the hyperbola xy = 1, two minimizers",
         ),
         NamedProblem(
             "lasserre_floudas", _lasserre_floudas, -16.73889318439464, ((0.7175361982896876, 1.4698420763197726),),
-            "certified", 2,
+            "certified", 3,
             "Floudas & Pardalos (1990), A Collection of Test Problems, LNCS 455; solved in Lasserre (2001), "
             "SIAM J. Optim. 11(3):796-817",
             "box and one quartic equality",
