@@ -53,7 +53,7 @@ def refine_point(
     """Polish ``point`` by SQP on the original problem; returns it unchanged unless that helps.
 
     The result is accepted only if it lies within ``radius * max(1, |point|)`` of ``point`` and
-    it lowers the scaled violation, or keeps it and lowers the objective.
+    it lowers the scaled violation, or keeps it (up to 1e-12) and lowers the objective.
     """
     x0 = np.asarray(point, dtype=np.float64)
     f = problem.objective
@@ -85,7 +85,8 @@ def refine_point(
         return x0
     v0, v1 = scaled_violation(problem, x0), scaled_violation(problem, x1)
     f0, f1 = float(f.evaluate(x0)), float(f.evaluate(x1))
-    if v1 < v0 or (v1 <= v0 and f1 <= f0):
+    # Trading an exactly feasible point for one on the boundary up to rounding is fine.
+    if v1 < v0 or (v1 <= max(v0, 1e-12) and f1 <= f0):
         return x1
     return x0
 
