@@ -78,7 +78,7 @@ def refine_point(
             method="SLSQP",
             options={"maxiter": max_iter, "ftol": 1e-15},
         )
-        x1 = np.asarray(out.x, dtype=np.float64)
+        x1 = _restore_feasibility(problem, np.asarray(out.x, dtype=np.float64))
     except (ValueError, ArithmeticError, np.linalg.LinAlgError):
         return x0
     if not np.all(np.isfinite(x1)) or np.linalg.norm(x1 - x0) > radius * max(1.0, float(np.linalg.norm(x0))):
@@ -89,6 +89,26 @@ def refine_point(
     if v1 < v0 or (v1 <= max(v0, 1e-12) and f1 <= f0):
         return x1
     return x0
+
+
+def _restore_feasibility(problem: PolyProblem, x: NDArray[np.float64], steps: int = 5) -> NDArray[np.float64]:
+    """Minimum-norm Gauss-Newton steps onto the equalities and the violated inequalities.
+
+    SLSQP stops with residuals of about its tolerance (1e-10); this lands the point on the
+    active constraint surface to rounding so a boundary minimizer reads as feasible.
+    """
+    for _ in range(steps):
+        active = [h for h in problem.equalities]
+        active += [g for g in problem.inequalities if float(g.evaluate(x)) < 0.0]
+        if not active:
+            return x
+        r = np.array([float(p.evaluate(x)) / _scale(p) for p in active])
+        if np.abs(r).max() <= 1e-15:
+            return x
+        jac = np.array([[float(q.evaluate(x)) for q in p.gradient()] for p in active])
+        jac /= np.array([_scale(p) for p in active])[:, None]
+        x = x - np.linalg.lstsq(jac, r, rcond=None)[0]
+    return x
 
 
 def relative_gap(value: float, bound: float) -> float:
