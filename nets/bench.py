@@ -40,6 +40,8 @@ DEGREE_FAMILIES: dict[str, Callable[[int], nn.Module]] = {
 FIXED: dict[str, Callable[[], nn.Module]] = {
     "tmaf-diagonal (10 intervals)": lambda: TMAF(gaussian_breakpoints(10)),
     "tmaf-tridiagonal (10 intervals)": lambda: TMAF(gaussian_breakpoints(10), structure="tridiagonal"),
+    "tmaf-diagonal fused (10 intervals)": lambda: TMAF(gaussian_breakpoints(10), fused=True),
+    "tmaf-tridiagonal fused (10 intervals)": lambda: TMAF(gaussian_breakpoints(10), structure="tridiagonal", fused=True),
 }
 
 

@@ -343,25 +343,87 @@ def _shift(t: torch.Tensor, offset: int) -> torch.Tensor:
     return out
 
 
+def _shift_functional(t: torch.Tensor, offset: int) -> torch.Tensor:
+    """:func:`_shift` without in-place writes (for ``torch.compile``)."""
+    if offset == 0:
+        return t
+    channels = t.shape[1]
+    if offset > 0:
+        return torch.nn.functional.pad(t, (0, 0, offset, 0))[:, :channels]
+    return torch.nn.functional.pad(t, (0, 0, 0, -offset))[:, -offset:]
+
+
+def _tmaf_select(x3, levels, breakpoints, with_index: bool):
+    """Step functions ``alpha_d(x3)`` for every diagonal ``d`` by a chain of selections.
+
+    ``levels`` has shape ``(D, C', m + 1)``.  Selecting (not summing level differences) keeps the
+    values bit-exact, so the ReLU / leaky-ReLU presets stay exact; ``index`` (optional, floating
+    point) counts the breakpoints strictly below each element, i.e. its interval.
+    """
+    alphas = [_column(levels[d], 0).expand_as(x3) for d in range(levels.shape[0])]
+    index = torch.zeros_like(x3) if with_index else None
+    for j in range(breakpoints.shape[0]):
+        above = x3 > breakpoints[j]  # intervals (s_j, s_{j+1}] are closed on the right
+        alphas = [torch.where(above, _column(levels[d], j + 1), alpha) for d, alpha in enumerate(alphas)]
+        if with_index:
+            index = index + above.to(x3.dtype)
+    return alphas, index
+
+
+def _tmaf_forward_fused(x3, levels, breakpoints, offsets: tuple[int, ...], reuse: bool):
+    alphas, _ = _tmaf_select(x3, levels, breakpoints, False)
+    y = None
+    for alpha, offset in zip(alphas, offsets):
+        term = _shift_functional(alpha * x3, offset)
+        y = term if y is None else y + term
+    return y
+
+
+def _tmaf_backward_fused(x3, g3, levels, breakpoints, offsets: tuple[int, ...], per_channel: bool, reuse: bool):
+    alphas, index = _tmaf_select(x3, levels, breakpoints, True)
+    grad_x = None
+    grad_levels = []
+    for alpha, offset in zip(alphas, offsets):
+        g_source = _shift_functional(g3, -offset)  # element j feeds output j + offset
+        term = g_source * alpha
+        grad_x = term if grad_x is None else grad_x + term
+        weighted = g_source * x3
+        per_interval = []
+        for j in range(levels.shape[-1]):
+            masked = torch.where(index == j, weighted, 0.0)
+            per_interval.append(_channel_sum(masked) if per_channel else masked.sum().reshape(1))
+        grad_levels.append(torch.stack(per_interval, dim=1))
+    return grad_x, torch.stack(grad_levels)
+
+
 class _TMAFFunction(torch.autograd.Function):
     """``y_i = sum_d alpha_d(x_{i-d}) x_{i-d}`` with step functions ``alpha_d`` on fixed breakpoints."""
 
     @staticmethod
-    def forward(ctx, x, levels, breakpoints, offsets: tuple[int, ...], per_channel: bool):  # type: ignore[override]
+    def _channels(x, levels, offsets, per_channel):
         cdtype = _compute_dtype(x.dtype)
         num_channels = levels.shape[1] if per_channel else 1
-        x3 = _as_channels(x, num_channels, per_channel).to(cdtype)
         if any(offsets) and x.dim() < 2:
             raise ValueError(f"a TMAF with off-diagonals needs inputs with >= 2 dimensions, got shape {tuple(x.shape)}")
         if any(offsets) and not per_channel:
-            x3 = x.reshape(x.shape[0], x.shape[1], -1).to(cdtype)
-        composite = _interval_index(x3, breakpoints.to(cdtype), levels.shape[-1], per_channel)
-        y = None
-        for d, offset in enumerate(offsets):
-            term = levels[d].to(cdtype).reshape(-1).take(composite).mul_(x3)
-            y = _shift(term, offset) if y is None else y.add_(_shift(term, offset))
+            return x.reshape(x.shape[0], x.shape[1], -1).to(cdtype)
+        return _as_channels(x, num_channels, per_channel).to(cdtype)
+
+    @staticmethod
+    def forward(ctx, x, levels, breakpoints, offsets: tuple[int, ...], per_channel: bool, fused: bool):  # type: ignore[override]
+        x3 = _TMAFFunction._channels(x, levels, offsets, per_channel)
+        cdtype = x3.dtype
+        if fused:
+            levels3 = (levels if per_channel else levels.unsqueeze(1)).to(cdtype)
+            y = _kernel(_tmaf_forward_fused, True, offsets)(x3, levels3, breakpoints.to(cdtype))
+        else:
+            composite = _interval_index(x3, breakpoints.to(cdtype), levels.shape[-1], per_channel)
+            y = None
+            for d, offset in enumerate(offsets):
+                term = levels[d].to(cdtype).reshape(-1).take(composite).mul_(x3)
+                y = _shift(term, offset) if y is None else y.add_(_shift(term, offset))
         ctx.save_for_backward(x, levels, breakpoints)
-        ctx.offsets, ctx.per_channel = offsets, per_channel
+        ctx.offsets, ctx.per_channel, ctx.fused = offsets, per_channel, fused
         return y.to(x.dtype).reshape(x.shape)
 
     @staticmethod
@@ -369,26 +431,29 @@ class _TMAFFunction(torch.autograd.Function):
     def backward(ctx, grad_output):  # type: ignore[override]
         x, levels, breakpoints = ctx.saved_tensors
         offsets, per_channel = ctx.offsets, ctx.per_channel
-        cdtype = _compute_dtype(x.dtype)
-        num_channels = levels.shape[1] if per_channel else 1
-        if any(offsets):
-            x3 = x.reshape(x.shape[0], x.shape[1], -1).to(cdtype)
-        else:
-            x3 = _as_channels(x, num_channels, per_channel).to(cdtype)
+        x3 = _TMAFFunction._channels(x, levels, offsets, per_channel)
+        cdtype = x3.dtype
         g3 = grad_output.reshape(x3.shape).to(cdtype)
-        composite = _interval_index(x3, breakpoints.to(cdtype), levels.shape[-1], per_channel)
-        grad_x = torch.zeros_like(x3)
-        grad_levels = torch.zeros(levels.shape, dtype=cdtype, device=x.device)
-        num_levels = levels[0].numel()
-        for d, offset in enumerate(offsets):
-            g_source = _shift(g3, -offset)  # element j feeds output j + offset
-            grad_x.addcmul_(g_source, levels[d].to(cdtype).reshape(-1).take(composite))
-            weights = (g_source * x3).reshape(-1)
-            counts = torch.bincount(composite.reshape(-1), weights=weights, minlength=num_levels)
-            grad_levels[d] = counts.reshape(levels[d].shape)
+        if ctx.fused:
+            levels3 = (levels if per_channel else levels.unsqueeze(1)).to(cdtype)
+            kernel = _kernel(_tmaf_backward_fused, True, offsets, per_channel)
+            grad_x, grad_levels = kernel(x3, g3, levels3, breakpoints.to(cdtype))
+            grad_levels = grad_levels.reshape(levels.shape)
+        else:
+            composite = _interval_index(x3, breakpoints.to(cdtype), levels.shape[-1], per_channel)
+            grad_x = torch.zeros_like(x3)
+            grad_levels = torch.zeros(levels.shape, dtype=cdtype, device=x.device)
+            num_levels = levels[0].numel()
+            for d, offset in enumerate(offsets):
+                g_source = _shift(g3, -offset)  # element j feeds output j + offset
+                grad_x.addcmul_(g_source, levels[d].to(cdtype).reshape(-1).take(composite))
+                weights = (g_source * x3).reshape(-1)
+                counts = torch.bincount(composite.reshape(-1), weights=weights, minlength=num_levels)
+                grad_levels[d] = counts.reshape(levels[d].shape)
         return (
             grad_x.to(x.dtype).reshape(x.shape),
             grad_levels.to(levels.dtype),
+            None,
             None,
             None,
             None,
@@ -418,6 +483,8 @@ def tmaf_activation(
     levels: torch.Tensor,
     breakpoints: torch.Tensor,
     offsets: Sequence[int] = (0,),
+    *,
+    fused: bool = False,
 ) -> torch.Tensor:
     r"""Trainable matrix activation: :math:`y_i = \sum_d \alpha_d(x_{i-d})\, x_{i-d}`.
 
@@ -436,6 +503,10 @@ def tmaf_activation(
     breakpoints : Tensor, shape (m,)
         Strictly increasing (not checked here; the module validates once).
     offsets : sequence of int
+    fused : bool
+        Use kernels fused by ``torch.compile`` (see :func:`series_activation`): the interval of each
+        element is found by a chain of ``m`` comparisons inside one loop, so this suits grids of
+        tens of breakpoints (compile time and work grow with ``m``).  Default: eager ATen ops.
 
     Returns
     -------
@@ -448,4 +519,4 @@ def tmaf_activation(
             f"`levels` must have shape ({len(offsets)}, [num_channels,] {breakpoints.numel() + 1}) for "
             f"{len(offsets)} diagonal(s) and {breakpoints.numel()} breakpoints, got {tuple(levels.shape)}"
         )
-    return _TMAFFunction.apply(x, levels, breakpoints, offsets, levels.dim() == 3)
+    return _TMAFFunction.apply(x, levels, breakpoints, offsets, levels.dim() == 3, bool(fused))

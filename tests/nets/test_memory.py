@@ -44,7 +44,14 @@ def test_fused_kernels_match_eager():
     for eager, fused in [
         (nets.HermiteActivation(4, 3), nets.HermiteActivation(4, 3, fused=True)),
         (nets.TropicalActivation(3, rational=True), nets.TropicalActivation(3, rational=True, fused=True)),
+        (
+            nets.TMAF(nets.gaussian_breakpoints(6), 3, structure="tridiagonal"),
+            nets.TMAF(nets.gaussian_breakpoints(6), 3, structure="tridiagonal", fused=True),
+        ),
     ]:
+        with torch.no_grad():  # off the initialisation, so that off-diagonals and every level matter
+            for p in eager.parameters():
+                p.add_(0.3 * torch.randn(p.shape, generator=generator))
         eager, fused = eager.double(), fused.double()
         fused.load_state_dict(eager.state_dict())
         outputs = []
@@ -58,6 +65,14 @@ def test_fused_kernels_match_eager():
         torch.testing.assert_close(gx1, gx0)
         for a, b in zip(gp1, gp0):
             torch.testing.assert_close(a, b)
+
+
+@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("cl") is None, reason="torch.compile needs a C++ compiler")
+def test_fused_tmaf_presets_are_exact():
+    x = torch.randn(257, 33, generator=torch.Generator().manual_seed(0))
+    x[0, :4] = torch.tensor([0.0, -0.0, 1e-30, -1e-30])
+    assert torch.equal(nets.TMAF.relu(fused=True)(x), torch.relu(x))
+    assert torch.equal(nets.TMAF.leaky_relu(0.01, fused=True)(x), F.leaky_relu(x, 0.01))
 
 
 def test_benchmark_runs_at_small_size():
