@@ -112,13 +112,16 @@ def _cases(quick: bool) -> list[tuple[str, Callable[[], PolyProblem], int]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m momentsos.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--solvers", default=",".join(s for s in available_solvers() if s in ("CLARABEL", "SCS", "MOSEK")))
+    parser.add_argument("--solvers", default=",".join(available_solvers()))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--only", default="", help="comma-separated case names")
     parser.add_argument("--skip", default="", help="comma-separated solver:case pairs to skip (too slow)")
+    parser.add_argument("--named", action="store_true", help="accuracy table on the named reference problems instead")
     args = parser.parse_args(argv)
     solvers = [s.strip().upper() for s in args.solvers.split(",") if s.strip()]
+    if args.named:
+        return _named_table(solvers)
     skip = {tuple(p.split(":")) for p in args.skip.split(",") if ":" in p}
     header = (
         f"{'problem':22s} {'solver':9s} {'build':>7s} {'compile':>8s} {'solve':>8s} {'extract':>8s} "
@@ -156,6 +159,29 @@ def main(argv: list[str] | None = None) -> int:
                 f"{med['extraction_time']:8.3f} {share:8.1f} {bound:>14s} {res.status.name:>11s} {ranks}",
                 flush=True,
             )
+    return 0
+
+
+def _named_table(solvers: list[str]) -> int:
+    """Per solver: how many of the named problems expected to certify do so at their known order."""
+    from . import problems  # noqa: PLC0415
+
+    names = [n for n in problems.names() if problems.get(n).expected == "certified"]
+    print(f"{'solver':9s} {'certified':>9s} {'of':>3s} {'total s':>8s}  not certified")
+    for solver in solvers:
+        good, missed, total = 0, [], 0.0
+        for name in names:
+            named = problems.get(name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                start = time.perf_counter()
+                res = minimize(named.problem(), order=named.certified_order, solver=solver)
+                total += time.perf_counter() - start
+            if res.success and abs(res.lower_bound - named.optimum) <= 1e-5 * max(1.0, abs(named.optimum)):
+                good += 1
+            else:
+                missed.append(f"{name} ({res.status.name})")
+        print(f"{solver:9s} {good:9d} {len(names):3d} {total:8.2f}  {', '.join(missed) or '-'}", flush=True)
     return 0
 
 

@@ -93,8 +93,6 @@ logger = logging.getLogger(__name__)
 _SMALL_BLOCK = 10  # blocks up to this size use the Kronecker form of their Schur contribution
 _BATCH_ENTRIES = 2_000_000  # doubles per batched product in the column form
 _STEP_FRACTION = 0.98  # fraction of the step to the boundary of the cone
-import os
-_EQUAL_STEPS = os.environ.get("IPM_EQUAL", "0") == "1"
 _INFEAS_TOL = 1e-8  # relative residual of an infeasibility / unboundedness certificate
 
 
@@ -414,6 +412,13 @@ def solve_lmi(
     cz = cz_raw / cscale
     if n == 0 or not blk:
         return _trivial(c, blk, V, g, finish)
+    # a moment in no block and no equality row is free: unbounded if it costs, else pinned at 0
+    untouched = (sum(b.col_norms for b in blk) == 0) & (np.abs(V).sum(axis=1) == 0)
+    if np.any(untouched & (cz != 0)):
+        j = int(np.flatnonzero(untouched & (cz != 0))[0]) + 1
+        return finish("unbounded", None, None, None, 0, 0.0, np.inf, np.inf,
+                      f"y[{j}] has a nonzero cost and appears in no constraint")
+    pinned = untouched.astype(np.float64)
 
     normC = np.sqrt(sum(np.sum(b.C**2) for b in blk))
     normc = np.linalg.norm(cz)
@@ -495,6 +500,7 @@ def solve_lmi(
         Sinv = [Li.T @ Li for Li in LS]
         H = schur.assemble(Sinv, LS, [f[0] for f in fX], X)
         H = 0.5 * (H + H.T)
+        H[np.diag_indices(n)] += pinned
         newton = _NewtonSolver(H, V)
         reg = newton.regularised
         if not newton.ok:
@@ -539,8 +545,6 @@ def solve_lmi(
         ap, ad = steps(dS, dX)
         frac = max(0.9, min(_STEP_FRACTION, 0.9 + 0.08 * prev_alpha))
         ap, ad = min(1.0, frac * ap), min(1.0, frac * ad)
-        if _EQUAL_STEPS:
-            ap = ad = min(ap, ad)
         prev_alpha = min(ap, ad)
         last_steps = (ap, ad, sigma)
         z = z + ap * dz

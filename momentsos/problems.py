@@ -162,6 +162,11 @@ def _infeasible_ball_halfplane() -> PolyProblem:
 
 _CAMEL_X = (0.08984201368301331, -0.7126564032704135)
 _S = 1.0 / sqrt(3.0)
+# Motzkin on the sphere vanishes where x^2 = y^2 = z^2 = 1/3 and where z = 0, x y = 0
+_MOTZKIN_SPHERE_MINIMIZERS = tuple(
+    [(a * _S, b * _S, c * _S) for a in (1, -1) for b in (1, -1) for c in (1, -1)]
+    + [(1.0, 0.0, 0.0), (-1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, -1.0, 0.0)]
+)
 
 PROBLEMS: dict[str, NamedProblem] = {
     p.name: p
@@ -231,10 +236,11 @@ PROBLEMS: dict[str, NamedProblem] = {
             "a solver may answer 'optimal' with huge moments: must never be certified",
         ),
         NamedProblem(
-            "motzkin_sphere", _motzkin_sphere, 0.0, (), "bound_only", None,
+            "motzkin_sphere", _motzkin_sphere, 0.0, _MOTZKIN_SPHERE_MINIMIZERS, "bound_only", None,
             "Motzkin form on the unit sphere; Lasserre (2009), Moments, Positive Polynomials and Their "
             "Applications, §5; 12 minimizers",
-            "exact bound, moment matrix not flat at orders 3-4",
+            "exact bound; the centre of the optimal face is not flat at orders 3-4 (a minimum-trace "
+            "point of the face can be, and then certifies a subset of the 12 minimizers)",
         ),
         NamedProblem(
             "maxcut_c5", _maxcut_c5, -4.0, (), "bound_only", None,

@@ -19,6 +19,7 @@ SIAM J. Optim. 11(3), 2001.
 
 from __future__ import annotations
 
+import copy
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ import scipy.sparse as sparse
 from numpy.typing import NDArray
 
 from .basis import MonomialBasis
-from .errors import RelaxationOrderError
+from .errors import InvalidOptionError, RelaxationOrderError
 from .moments import MomentMatrix, equality_rows_map, localizing_matrix_map, moment_matrix_map
 from .problem import PolyProblem
 from .solvers import SolverSpec, SolverStatus, map_status
@@ -114,6 +115,27 @@ class MomentRelaxation:
             self.objective_vector[self.basis.index_of(f.exponents)] = f.coefficients
         self.build_time = time.perf_counter() - start
 
+    def face_relaxation(self, level: float) -> MomentRelaxation:
+        """The same constraints plus the cut ``L_y(f) <= level``, with objective ``trace M_k(y)``.
+
+        An interior-point solver converges to the analytic centre of the optimal face, whose rank
+        is the largest on that face, so a relaxation that is exact can still look "not flat".
+        Minimising the trace over the (nearly) optimal moments, a convex surrogate of rank, moves
+        to a low-rank point of the face where flat truncation shows [Nie14]. The result is only a
+        better place to look for atoms; the lower bound stays the one of the original relaxation.
+
+        [Nie14] J. Nie, "Optimality conditions and finite convergence of Lasserre's hierarchy",
+        Math. Program. 146, 2014 (generic objectives on the optimal face).
+        """
+        other = copy.copy(self)
+        s = self.matrix_size
+        diagonal = self.moment_map[np.arange(s) * (s + 1)]
+        other.objective_vector = np.asarray(diagonal.sum(axis=0)).ravel()
+        cut = -self.objective_vector.copy()
+        cut[0] += level
+        other.localizing_maps = [*self.localizing_maps, sparse.csr_matrix(cut[None, :])]
+        return other
+
     @property
     def num_moments(self) -> int:
         return len(self.basis)
@@ -150,6 +172,8 @@ class MomentRelaxation:
 
     def solve(self, spec: SolverSpec, options: Mapping[str, Any] | None = None, verbose: bool = False) -> RelaxationSolution:
         """Solve the relaxation with ``spec``; solver failures become statuses, never exceptions."""
+        if spec.native:
+            return self._solve_native(spec, options, verbose)
         import cvxpy as cp  # noqa: PLC0415
 
         start = time.perf_counter()
@@ -174,8 +198,36 @@ class MomentRelaxation:
         times = {"build": self.build_time, "compile": compile_time, "solve": solve_time, "wall": wall}
         status = map_status(raw.split(":")[0])
         num_iters = int(stats.num_iters) if stats is not None and stats.num_iters is not None else None
-        if status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE) and y.value is not None:
-            moments = np.asarray(y.value, dtype=np.float64)
+        moments = None if y.value is None else np.asarray(y.value, dtype=np.float64)
+        return self._solution(status, raw, moments, times, num_iters)
+
+    def _solve_native(self, spec: SolverSpec, options: Mapping[str, Any] | None, verbose: bool) -> RelaxationSolution:
+        from .ipm import solve_lmi  # noqa: PLC0415
+
+        opts = {**spec.defaults, **(options or {})}
+        unknown = sorted(set(opts) - {"tol", "max_iter", "time_limit"})
+        if unknown:
+            raise InvalidOptionError(
+                f"Invalid option `solver_options`: {', '.join(map(repr, unknown))} not understood by IPM; "
+                "allowed: 'tol', 'max_iter', 'time_limit'"
+            )
+        start = time.perf_counter()
+        equality = self.equality_map if self.equality_map.shape[0] else None
+        try:
+            out = solve_lmi(self.objective_vector, [self.moment_map, *self.localizing_maps], equality,
+                            verbose=verbose, **opts)
+            raw, moments, iters = out.status, out.y, out.iterations
+            if out.message:
+                raw = f"{raw}: {out.message}"
+        except (np.linalg.LinAlgError, MemoryError, ValueError, FloatingPointError) as exc:
+            raw, moments, iters = f"solver_error: {type(exc).__name__}: {exc}", None, None
+        wall = time.perf_counter() - start
+        times = {"build": self.build_time, "compile": 0.0, "solve": wall, "wall": wall}
+        return self._solution(map_status(raw.split(":")[0]), raw, moments, times, iters)
+
+    def _solution(self, status: SolverStatus, raw: str, moments: NDArray[np.float64] | None,
+                  times: dict[str, float], num_iters: int | None) -> RelaxationSolution:
+        if status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE) and moments is not None:
             s = self.matrix_size
             values = (self.moment_map @ moments).reshape(s, s)
             return RelaxationSolution(

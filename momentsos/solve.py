@@ -14,13 +14,13 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import sympy as sp
 
-from .certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL, evaluate_atoms
+from .certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL, Certificate, evaluate_atoms
 from .errors import InaccurateSolutionWarning, InvalidOptionError, RelaxationOrderError, SolverFailedError
 from .extraction import Extraction, ExtractionOutcome, extract_atoms
-from .flatness import check_flatness
+from .flatness import FlatnessReport, check_flatness
 from .problem import PolyProblem
 from .rank import LargestGapRank, RankCheck
-from .relaxation import MomentRelaxation
+from .relaxation import MomentRelaxation, RelaxationSolution
 from .result import OrderRecord, PolyOptResult, SolverStats, Status, status_message
 from .solvers import SolverSpec, SolverStatus, default_solver_chain, resolve_solver
 
@@ -42,6 +42,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "time_limit": None,
     "seed": 0,
     "refine": True,
+    "low_rank": True,
     "verbose": False,
     "raise_on_failure": False,
 }
@@ -110,8 +111,8 @@ def minimize(
     order : int, optional
         Relaxation order ``k >= k0``. ``None`` climbs ``k0, k0 + 1, ...`` up to ``max_order`` and
         stops at the first certified order.
-    solver : {"CLARABEL", "SCS", "MOSEK", "CVXOPT", "SDPA", "COPT"}, optional
-        SDP solver; ``None`` applies the rule of :func:`momentsos.solvers.choose_default_solver`.
+    solver : {"IPM", "CLARABEL", "SCS", "MOSEK", "CVXOPT", "SDPA", "COPT"}, optional
+        SDP solver; ``None`` tries the chain of :func:`momentsos.solvers.default_solver_chain`.
     **options
         max_order : int, default ``k0 + 2``
         rank_check : RankCheck, default ``LargestGapRank()``
@@ -119,10 +120,14 @@ def minimize(
         gap_tol : float, default 1e-6 (relative gap allowed between an atom's objective and the bound)
         pivot_tol : float, default 1e-6 (echelon pivot threshold of the extraction)
         moment_norm_tol : float, default 1e6 (larger moments flag a possibly unbounded relaxation)
-        solver_options : dict, passed to the solver through cvxpy (overrides the tight defaults)
+        solver_options : dict, passed to the solver (overrides the tight defaults)
         time_limit : float, seconds per SDP solve where the solver supports it
         seed : int, default 0 (the random combination of the extraction)
         refine : bool, default True (polish each atom by local SQP before evaluating it)
+        low_rank : bool, default True (when an accurate solve is not flat, re-solve once minimising
+            the trace of the moment matrix over the moments within ``gap_tol / 2`` of the bound,
+            to leave the high-rank centre of the optimal face an interior-point solver lands in;
+            a certificate found there may list only some of the minimizers)
         verbose : bool, solver output
         raise_on_failure : bool, raise :class:`SolverFailedError` unless CERTIFIED
 
@@ -193,6 +198,37 @@ def minimize(
     return final
 
 
+def _certify_moments(
+    relaxation: MomentRelaxation, sol: RelaxationSolution, lower_bound: float | None, opts: dict[str, Any]
+) -> tuple[FlatnessReport | None, Extraction, Certificate | None]:
+    """Flatness, extraction and evaluation of the atoms of one solved relaxation."""
+    problem = relaxation.problem
+    extraction = Extraction(ExtractionOutcome.NOT_ATTEMPTED, np.zeros((0, problem.nvars)), np.zeros(0))
+    if sol.status not in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):
+        return None, extraction, None
+    assert sol.moment_matrix is not None and lower_bound is not None
+    rank_check: RankCheck = opts["rank_check"] or LargestGapRank()
+    flatness = check_flatness(sol.moment_matrix, problem.constraint_half_degree, rank_check)
+    rng = np.random.default_rng(opts["seed"])
+    certificate = None
+    if not flatness.is_flat:
+        extraction = Extraction(ExtractionOutcome.NOT_FLAT, extraction.points, extraction.weights)
+    for t in flatness.flat_orders:
+        extraction = extract_atoms(
+            sol.moment_matrix.truncation(t), relaxation.basis, flatness.ranks[t], t, rng, opts["pivot_tol"]
+        )
+        if extraction.outcome is not ExtractionOutcome.OK:
+            continue
+        certificate = evaluate_atoms(
+            problem, extraction.points, extraction.weights, lower_bound, opts["feas_tol"], opts["gap_tol"],
+            refine=bool(opts["refine"]),
+        )
+        if certificate.verified:
+            break
+        extraction = dataclasses.replace(extraction, outcome=ExtractionOutcome.ATOMS_INFEASIBLE)
+    return flatness, extraction, certificate
+
+
 def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str, Any]) -> PolyOptResult:
     problem = relaxation.problem
     solver_options = dict(opts["solver_options"] or {})
@@ -201,30 +237,20 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
     sol = relaxation.solve(spec, solver_options, verbose=opts["verbose"])
 
     start = time.perf_counter()
-    flatness = None
-    extraction = Extraction(ExtractionOutcome.NOT_ATTEMPTED, np.zeros((0, problem.nvars)), np.zeros(0))
-    certificate = None
-    reason = ""
-    if sol.status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):
-        assert sol.moment_matrix is not None and sol.lower_bound is not None
-        rank_check: RankCheck = opts["rank_check"] or LargestGapRank()
-        flatness = check_flatness(sol.moment_matrix, problem.constraint_half_degree, rank_check)
-        rng = np.random.default_rng(opts["seed"])
-        if not flatness.is_flat:
-            extraction = Extraction(ExtractionOutcome.NOT_FLAT, extraction.points, extraction.weights)
-        for t in flatness.flat_orders:
-            extraction = extract_atoms(
-                sol.moment_matrix.truncation(t), relaxation.basis, flatness.ranks[t], t, rng, opts["pivot_tol"]
-            )
-            if extraction.outcome is not ExtractionOutcome.OK:
-                continue
-            certificate = evaluate_atoms(
-                problem, extraction.points, extraction.weights, sol.lower_bound, opts["feas_tol"], opts["gap_tol"],
-                refine=bool(opts["refine"]),
-            )
-            if certificate.verified:
-                break
-            extraction = dataclasses.replace(extraction, outcome=ExtractionOutcome.ATOMS_INFEASIBLE)
+    flatness, extraction, certificate = _certify_moments(relaxation, sol, sol.lower_bound, opts)
+    moment_matrix, face_note, reason = sol.moment_matrix, "", ""
+    if opts["low_rank"] and sol.status is SolverStatus.OPTIMAL and not (certificate and certificate.verified):
+        assert sol.lower_bound is not None
+        level = sol.lower_bound + 0.5 * opts["gap_tol"] * max(1.0, abs(sol.lower_bound))
+        face = relaxation.face_relaxation(level).solve(spec, solver_options, verbose=opts["verbose"])
+        sol.times["solve"] = sol.times.get("solve", 0.0) + face.times.get("solve", 0.0)
+        sol.times["compile"] = sol.times.get("compile", 0.0) + face.times.get("compile", 0.0)
+        if face.status is SolverStatus.OPTIMAL:
+            second = _certify_moments(relaxation, face, sol.lower_bound, opts)
+            if second[2] is not None and second[2].verified:
+                flatness, extraction, certificate = second
+                moment_matrix = face.moment_matrix
+                face_note = " (flat after a minimum-trace re-solve on the optimal face; other minimizers may exist)"
     extraction_time = time.perf_counter() - start
 
     if sol.status is SolverStatus.OPTIMAL:
@@ -241,7 +267,7 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
             SolverStatus.UNBOUNDED: Status.UNBOUNDED,
             SolverStatus.ERROR: Status.SOLVER_ERROR,
         }[sol.status]
-    message = status_message(status, reason)
+    message = status_message(status, reason) + (face_note if status is Status.CERTIFIED else "")
     if status is Status.SOLVER_ERROR:
         message = f"{message} ({sol.raw_status})"
     best = certificate.best if certificate is not None else None
@@ -266,7 +292,7 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
         variables=problem.variables,
         flatness=flatness,
         extraction=extraction.outcome,
-        moment_matrix=sol.moment_matrix,
+        moment_matrix=moment_matrix,
         solver=stats,
         problem=problem,
     )

@@ -1,6 +1,7 @@
 """SDP solver registry: availability, option normalisation, one status map and the default rule.
 
-Solver names are cvxpy's strings. Solver packages are imported lazily, only to check a licence.
+Solver names are cvxpy's strings, plus ``"IPM"`` for the interior-point method built into
+momentsos (:mod:`momentsos.ipm`, numpy and scipy only, always available). Solver packages are imported lazily, only to check a licence.
 Defaults are tightened where extraction needs it: atoms are read off the moments, so a solver that
 stops at cvxpy's default accuracy (1e-5 for SCS) leaves rank gaps too shallow to see.
 
@@ -63,18 +64,30 @@ def map_status(cvxpy_status: str | None) -> SolverStatus:
 
 @dataclass(frozen=True)
 class SolverSpec:
-    """Capabilities and tight default options of one SDP solver reached through cvxpy."""
+    """Capabilities and tight default options of one SDP solver.
+
+    ``native`` marks the solver built into momentsos (:mod:`momentsos.ipm`), which takes the
+    relaxation's sparse maps directly; every other solver is reached through cvxpy.
+    """
 
     name: str
     interior_point: bool
     defaults: Mapping[str, Any] = field(default_factory=dict)
     time_limit_option: str | None = None
     needs_licence: bool = False
+    native: bool = False
 
 
 SOLVERS: dict[str, SolverSpec] = {
     spec.name: spec
     for spec in (
+        SolverSpec(
+            "IPM",
+            interior_point=True,
+            defaults={"tol": 1e-9, "max_iter": 100},
+            time_limit_option="time_limit",
+            native=True,
+        ),
         SolverSpec(
             "CLARABEL",
             interior_point=True,
@@ -120,7 +133,7 @@ def _cvxpy_installed() -> set[str]:
 
 def available_solvers() -> list[str]:
     """SDP solvers that are installed (and licensed, where a licence is needed), registry order."""
-    installed = _cvxpy_installed()
+    installed = _cvxpy_installed() | {"IPM"}
     out = []
     for name, spec in SOLVERS.items():
         if name not in installed:
@@ -159,12 +172,9 @@ def default_solver_chain(num_moments: int, matrix_size: int) -> list[SolverSpec]
         chain.append(SOLVERS["MOSEK"])
     if "COPT" in usable and num_moments <= COPT_MAX_MOMENTS:
         chain.append(SOLVERS["COPT"])
+    chain.append(SOLVERS["IPM"])
     if "CLARABEL" in usable and matrix_size <= CLARABEL_MAX_MATRIX:
         chain.append(SOLVERS["CLARABEL"])
     if "SCS" in usable:
         chain.append(SOLVERS["SCS"])
-    if not chain:
-        chain = [SOLVERS[name] for name in usable]
-    if not chain:
-        raise SolverUnavailableError("No SDP solver is installed; install clarabel or scs (pip install clarabel scs)")
     return chain
