@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from nets import init as vp
-from nets.bases import check_degree, get_basis, hermite_to_monomial
+from nets.bases import check_degree, get_basis, hermite_to_monomial, monomial_to_hermite
 from nets.functional import series_activation
 
 __all__ = ["SeriesActivation", "HermiteActivation", "FourierActivation", "PolynomialActivation", "check_num_channels"]
@@ -125,6 +125,62 @@ class SeriesActivation(nn.Module):
         fused = ", fused=True" if self.fused else ""
         return f"degree={self.degree}, basis={self.basis!r}{channels}{fused}"
 
+    def to_monomial(self) -> NDArray[np.float64]:
+        """Ascending monomial coefficients of the same function, shape like ``coefficients`` (float64).
+
+        This is the form that ``PolynomialActivation`` and the polynomial-optimisation front end take.
+        Exact change of basis (:func:`nets.bases.hermite_to_monomial`); only polynomial bases.
+
+        Raises
+        ------
+        ValueError
+            For a non-polynomial basis (``"fourier"``).
+        """
+        coefficients = self.coefficients.detach().cpu().double().numpy()
+        if self.basis == "monomial":
+            return coefficients.copy()
+        if self.basis == "hermite":
+            return hermite_to_monomial(coefficients)
+        raise ValueError(
+            f"{type(self).__name__} with basis {self.basis!r} is not a polynomial: to_monomial needs basis "
+            f"'hermite' or 'monomial'"
+        )
+
+    def to_basis(self, basis: str) -> SeriesActivation:
+        """A new module in ``basis`` computing the same function (same degree, channels, device, dtype).
+
+        Hermite and monomial coefficients convert exactly into each other (rounded once to float64,
+        then to the parameter dtype), e.g. to hand a trained :class:`HermiteActivation` to code
+        that works in powers.  Note that ``reset_parameters()`` on the result restores the
+        variance-preserving initialisation, not the converted coefficients.
+
+        Raises
+        ------
+        ValueError
+            When ``basis`` is unknown or the conversion is not exact (to or from ``"fourier"``).
+        """
+        target = get_basis(basis).name
+        coefficients = self.coefficients.detach().cpu().double().numpy()
+        if target == self.basis:
+            values = coefficients
+        elif {self.basis, target} == {"hermite", "monomial"}:
+            values = self.to_monomial() if target == "monomial" else monomial_to_hermite(coefficients)
+        else:
+            raise ValueError(
+                f"cannot convert basis {self.basis!r} to {target!r} exactly: conversions exist between "
+                f"'hermite' and 'monomial' (use nets.from_activation to fit a Fourier series)"
+            )
+        module = _MODULES[target](
+            self.degree,
+            self.num_channels,
+            fused=self.fused,
+            device=self.coefficients.device,
+            dtype=self.coefficients.dtype,
+        )
+        with torch.no_grad():
+            module.coefficients.copy_(torch.from_numpy(values).to(module.coefficients))
+        return module
+
 
 class HermiteActivation(SeriesActivation):
     r"""Learnable Hermite activation :math:`F(x) = \sum_{k=0}^n a_k \mathrm{He}_k(x) / k!` [KK25].
@@ -152,10 +208,6 @@ class HermiteActivation(SeriesActivation):
 
     def __init__(self, degree: int, num_channels: int | None = None, *, fused: bool = False, device=None, dtype=None) -> None:
         super().__init__(degree, None, num_channels, fused=fused, device=device, dtype=dtype)
-
-    def to_monomial(self) -> NDArray[np.float64]:
-        """Ascending monomial coefficients of the same function, shape like ``coefficients``."""
-        return hermite_to_monomial(self.coefficients.detach().cpu().double().numpy())
 
 
 class FourierActivation(SeriesActivation):
@@ -191,3 +243,11 @@ class PolynomialActivation(SeriesActivation):
 
     def __init__(self, degree: int, num_channels: int | None = None, *, fused: bool = False, device=None, dtype=None) -> None:
         super().__init__(degree, None, num_channels, fused=fused, device=device, dtype=dtype)
+
+
+#: Module class per basis name (used by :meth:`SeriesActivation.to_basis`).
+_MODULES: dict[str, type[SeriesActivation]] = {
+    "hermite": HermiteActivation,
+    "fourier": FourierActivation,
+    "monomial": PolynomialActivation,
+}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 import torch
 
@@ -194,6 +195,38 @@ def test_hermite_module_converts_to_monomial():
         monomial.coefficients.copy_(torch.from_numpy(module.to_monomial()))
     x = torch.randn(9, 2, dtype=torch.float64)
     torch.testing.assert_close(monomial(x), module(x))
+
+
+@pytest.mark.parametrize("source, target", [("hermite", "monomial"), ("monomial", "hermite"), ("hermite", "hermite")])
+@pytest.mark.parametrize("num_channels", [None, 2])
+def test_to_basis_keeps_the_function(source, target, num_channels):
+    module = _perturb(nets.fit.SERIES_MODULES[source](6, num_channels).double(), seed=6)
+    converted = module.to_basis(target)
+    assert type(converted) is nets.fit.SERIES_MODULES[target]
+    assert converted.coefficients.shape == module.coefficients.shape
+    assert converted.coefficients.dtype == torch.float64 and converted.num_channels == num_channels
+    x = 2 * torch.randn(9, 2, 3, dtype=torch.float64)
+    torch.testing.assert_close(converted(x), module(x), rtol=1e-10, atol=1e-10)
+    # and back: the round trip returns the original coefficients
+    torch.testing.assert_close(converted.to_basis(source).coefficients, module.coefficients, rtol=1e-10, atol=1e-12)
+
+
+def test_to_monomial_of_every_polynomial_module_is_ascending_powers():
+    monomial = _perturb(nets.PolynomialActivation(3))
+    np.testing.assert_array_equal(monomial.to_monomial(), monomial.coefficients.detach().double().numpy())
+    hermite = nets.HermiteActivation(2)
+    with torch.no_grad():
+        hermite.coefficients.copy_(torch.tensor([0.0, 0.0, 2.0]))  # 2 He_2 / 2! = x^2 - 1
+    np.testing.assert_array_equal(hermite.to_monomial(), [-1.0, 0.0, 1.0])
+
+
+def test_fourier_does_not_convert_to_a_polynomial():
+    with pytest.raises(ValueError, match=r"basis 'fourier' is not a polynomial"):
+        nets.FourierActivation(3).to_monomial()
+    with pytest.raises(ValueError, match=r"cannot convert basis 'fourier' to 'hermite' exactly"):
+        nets.FourierActivation(3).to_basis("hermite")
+    with pytest.raises(ValueError, match=r"cannot convert basis 'monomial' to 'fourier' exactly"):
+        nets.PolynomialActivation(3).to_basis("fourier")
 
 
 def test_second_derivatives_are_not_silently_wrong():
