@@ -1,36 +1,75 @@
-"""Polynomial-activation networks: learnable activation families in PyTorch.
+"""Polynomial-activation networks: global (Moment-SOS) training and learnable activations in PyTorch.
 
-Hermite, Fourier and monomial series (:mod:`nets.activations`), tropical max-plus functions
-(:mod:`nets.tropical`), trainable matrix activations (:mod:`nets.tmaf`), their variance-preserving
-initialisation (:mod:`nets.init`) and the least-squares conversion of a fixed activation
-(:mod:`nets.fit`).  Basis conventions live in :mod:`nets.bases`.
+* The model of Zhang, Nie & Tang with fixed weights and one learnable polynomial per hidden layer
+  (:class:`PolyNet`, numpy only), trained globally with a certificate by :func:`solve_global`
+  (:mod:`nets.frontend`; the loss is expanded numerically by :mod:`nets.expansion`).
+* Hermite, Fourier and monomial series (:mod:`nets.activations`), tropical max-plus functions
+  (:mod:`nets.tropical`), trainable matrix activations (:mod:`nets.tmaf`), their variance-preserving
+  initialisation (:mod:`nets.init`) and the least-squares conversion of a fixed activation
+  (:mod:`nets.fit`). Basis conventions live in :mod:`nets.bases`.
+
+Every name is imported on first use (module ``__getattr__``), so ``import nets`` pulls in neither
+torch nor momentsos: ``nets.PolyNet`` works without torch installed, ``nets.solve_global`` imports
+momentsos, and the activation modules import torch.
 """
 
-from nets.activations import FourierActivation, HermiteActivation, PolynomialActivation, SeriesActivation
-from nets.bases import BASES, hermite_to_monomial, hermite_to_monomial_matrix, monomial_to_hermite
-from nets.fit import fit_coefficients, from_activation
-from nets.functional import series_activation, tmaf_activation, tropical_activation
-from nets.init import gains
-from nets.tmaf import TMAF, gaussian_breakpoints, uniform_breakpoints
-from nets.tropical import TropicalActivation
+from __future__ import annotations
 
-__all__ = [
-    "BASES",
-    "FourierActivation",
-    "HermiteActivation",
-    "PolynomialActivation",
-    "SeriesActivation",
-    "TMAF",
-    "TropicalActivation",
-    "fit_coefficients",
-    "from_activation",
-    "gains",
-    "gaussian_breakpoints",
-    "hermite_to_monomial",
-    "hermite_to_monomial_matrix",
-    "monomial_to_hermite",
-    "series_activation",
-    "tmaf_activation",
-    "tropical_activation",
-    "uniform_breakpoints",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "PolyNet": "nets.polynet",
+    "InvalidNetworkError": "nets.polynet",
+    "InvalidDataError": "nets.polynet",
+    "synthetic_data": "nets.polynet",
+    "NetFitResult": "nets.frontend",
+    "Loss": "nets.frontend",
+    "loss_problem": "nets.frontend",
+    "solve_global": "nets.frontend",
+    "FourierActivation": "nets.activations",
+    "HermiteActivation": "nets.activations",
+    "PolynomialActivation": "nets.activations",
+    "SeriesActivation": "nets.activations",
+    "BASES": "nets.bases",
+    "hermite_to_monomial": "nets.bases",
+    "hermite_to_monomial_matrix": "nets.bases",
+    "monomial_to_hermite": "nets.bases",
+    "fit_coefficients": "nets.fit",
+    "from_activation": "nets.fit",
+    "series_activation": "nets.functional",
+    "tmaf_activation": "nets.functional",
+    "tropical_activation": "nets.functional",
+    "gains": "nets.init",
+    "TMAF": "nets.tmaf",
+    "gaussian_breakpoints": "nets.tmaf",
+    "uniform_breakpoints": "nets.tmaf",
+    "TropicalActivation": "nets.tropical",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # static analysers see the eager imports
+    from nets.activations import FourierActivation, HermiteActivation, PolynomialActivation, SeriesActivation
+    from nets.bases import BASES, hermite_to_monomial, hermite_to_monomial_matrix, monomial_to_hermite
+    from nets.fit import fit_coefficients, from_activation
+    from nets.frontend import Loss, NetFitResult, loss_problem, solve_global
+    from nets.functional import series_activation, tmaf_activation, tropical_activation
+    from nets.init import gains
+    from nets.polynet import InvalidDataError, InvalidNetworkError, PolyNet, synthetic_data
+    from nets.tmaf import TMAF, gaussian_breakpoints, uniform_breakpoints
+    from nets.tropical import TropicalActivation
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

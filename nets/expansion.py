@@ -1,0 +1,210 @@
+"""Numeric expansion of a :class:`~nets.polynet.PolyNet` into polynomials of its unknown coefficients.
+
+For fixed weights and data, every pre-activation ``v_l(x_i)`` and every output ``f(x_i; c)`` is a
+polynomial in the unknown activation coefficients ``c``. They are computed here with numpy, for all
+samples and neurons at once, by propagating **coefficient tensors** layer by layer:
+
+* a :class:`PolyArray` is an array of polynomials sharing one support: ``coefficients[..., s]`` is the
+  coefficient of the monomial ``c ** exponents[s]``;
+* a linear layer acts on the neuron axis only, ``V_l = W_l H_{l-1} (+ b_l)``, a batched matmul over
+  the coefficient axis;
+* an activation is ``H_l = sum_j c_{l,j} V_l^j``: the powers ``V_l^j`` come from repeated products
+  (outer product of supports, then duplicate monomials merged with one ``np.add.reduceat``), and the
+  factor ``c_{l,j}`` only adds 1 to one exponent column.
+
+Nothing here is symbolic: no sympy in the path. The degree of ``f`` in ``c`` is ``e_D`` with
+``e_1 = 1``, ``e_l = d_l e_{l-1} + 1`` [ZNT26, §3].
+
+Learnable weights or biases of a tiny network would join as more exponent columns: ``W_l`` becomes a
+:class:`PolyArray` of degree 1 in its own unknowns and ``V_l = W_l H_{l-1}`` an elementwise product
+followed by a sum over the neuron axis, with the same :meth:`PolyArray.__mul__`; the result is still
+a list of polynomials for :class:`momentsos.PolyProblem`, so momentsos is untouched.
+
+References
+----------
+[ZNT26] H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural
+Networks", PMLR 321:90-99, 2026.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from nets.polynet import PolyNet
+
+__all__ = ["PolyArray", "expand_outputs", "expand_hidden"]
+
+
+def _merge(exponents: NDArray[np.int64], coefficients: NDArray[np.float64]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Sum the coefficient columns of duplicate exponent rows (rows sorted lexicographically)."""
+    unique, inverse = np.unique(exponents, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if unique.shape[0] == exponents.shape[0]:
+        return unique, coefficients[..., np.argsort(inverse)]  # a permutation: no sums needed
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(unique.shape[0]))
+    return unique, np.add.reduceat(coefficients[..., order], starts, axis=-1)
+
+
+@dataclass(frozen=True, eq=False)
+class PolyArray:
+    """An array of polynomials with a common support.
+
+    ``value[idx](z) = sum_s coefficients[idx + (s,)] * prod_k z_k ** exponents[s, k]``.
+
+    Parameters
+    ----------
+    exponents : ndarray of int, shape (T, n)
+        Unique monomial exponents in ``n`` variables.
+    coefficients : ndarray of float, shape (*shape, T)
+        One coefficient vector per array entry; the last axis runs over the monomials.
+    """
+
+    exponents: NDArray[np.int64]
+    coefficients: NDArray[np.float64]
+
+    @classmethod
+    def constant(cls, values: ArrayLike, nvars: int) -> PolyArray:
+        """The constant polynomials ``values`` (any shape) in ``nvars`` variables."""
+        return cls(np.zeros((1, nvars), dtype=np.int64), np.asarray(values, dtype=np.float64)[..., None])
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.coefficients.shape[:-1])
+
+    @property
+    def nvars(self) -> int:
+        return int(self.exponents.shape[1])
+
+    @property
+    def degree(self) -> int:
+        return int(self.exponents.sum(axis=1).max())
+
+    def __mul__(self, other: PolyArray) -> PolyArray:
+        """Entry-wise product (leading axes broadcast): supports add, coefficients convolve."""
+        exps = (self.exponents[:, None, :] + other.exponents[None, :, :]).reshape(-1, self.nvars)
+        coefs = self.coefficients[..., :, None] * other.coefficients[..., None, :]
+        coefs = coefs.reshape(*coefs.shape[:-2], -1)
+        return PolyArray(*_merge(exps, coefs))
+
+    def __add__(self, other: PolyArray) -> PolyArray:
+        """Entry-wise sum (leading axes broadcast) on the union of the supports."""
+        shape = np.broadcast_shapes(self.shape, other.shape)
+        coefs = np.concatenate(
+            [
+                np.broadcast_to(self.coefficients, (*shape, self.coefficients.shape[-1])),
+                np.broadcast_to(other.coefficients, (*shape, other.coefficients.shape[-1])),
+            ],
+            axis=-1,
+        )
+        return PolyArray(*_merge(np.vstack([self.exponents, other.exponents]), coefs))
+
+    def powers(self, degree: int) -> list[PolyArray]:
+        """``[self**0, self**1, ..., self**degree]`` by repeated entry-wise products."""
+        out = [PolyArray.constant(np.ones(self.shape), self.nvars), self]
+        for _ in range(2, degree + 1):
+            out.append(out[-1] * self)
+        return out[: degree + 1]
+
+    def times_variable(self, var: int) -> PolyArray:
+        """Multiply every entry by the variable ``z_var`` (a shift of one exponent column)."""
+        exps = self.exponents.copy()
+        exps[:, var] += 1
+        return PolyArray(exps, self.coefficients)
+
+    def linear(self, weight: NDArray[np.float64], bias: NDArray[np.float64] | None = None) -> PolyArray:
+        """``weight @ self + bias`` acting on the second-to-last axis (the neuron axis).
+
+        ``self`` has shape ``(..., m_in)`` and ``weight`` shape ``(m_out, m_in)``; the bias is added to
+        the constant monomial (appended when absent).
+        """
+        coefs = np.matmul(weight, self.coefficients)
+        result = PolyArray(self.exponents, coefs)
+        if bias is not None and np.any(bias != 0):
+            result = result + PolyArray.constant(np.broadcast_to(bias, result.shape), self.nvars)
+        return result
+
+    def mean(self, axis: int = 0) -> PolyArray:
+        """Mean over one of the leading axes."""
+        if axis < 0:
+            axis -= 1
+        return PolyArray(self.exponents, self.coefficients.mean(axis=axis))
+
+    def evaluate(self, z: ArrayLike) -> NDArray[np.float64]:
+        """Values at one point ``z`` of shape ``(n,)``: an array of shape :attr:`shape`."""
+        monomials = np.prod(np.asarray(z, dtype=np.float64)[None, :] ** self.exponents, axis=1)
+        return self.coefficients @ monomials
+
+    def jacobian(self, z: ArrayLike) -> NDArray[np.float64]:
+        """Partial derivatives at one point ``z``: shape ``(*shape, n)``.
+
+        .. math::
+
+            \\partial_k z^{a} = a_k z^{a - e_k}\\quad (0 \\text{ when } a_k = 0),
+
+        evaluated for all monomials and variables at once, then contracted with the coefficients.
+        """
+        point = np.asarray(z, dtype=np.float64)
+        eye = np.eye(self.nvars, dtype=np.int64)
+        lowered = np.maximum(self.exponents[:, None, :] - eye[None, :, :], 0)  # (T, n, n): a - e_k
+        derivs = self.exponents * np.prod(point[None, None, :] ** lowered, axis=2)  # (T, n)
+        return self.coefficients @ derivs
+
+
+def _activate(v: PolyArray, net: PolyNet, layer: int) -> PolyArray:
+    """``h = sum_j c_{layer,j} v^j``: the known constant 1 (normalised) or unknown ``c_{layer,j}``."""
+    column = {j: k for k, (l, j) in enumerate(net.unknowns) if l == layer}
+    terms = []
+    for j, vj in enumerate(v.powers(net.degrees[layer - 1])):
+        terms.append(vj.times_variable(column[j]) if j in column else vj)  # j not in column: c_{l,0} = 1
+    # The supports of the terms are disjoint (each term but the normalised one carries its own c_{l,j}),
+    # so one merge of the concatenation is exact and cheap.
+    return PolyArray(
+        *_merge(
+            np.vstack([t.exponents for t in terms]),
+            np.concatenate([np.broadcast_to(t.coefficients, (*v.shape, t.coefficients.shape[-1])) for t in terms], axis=-1),
+        )
+    )
+
+
+def expand_hidden(net: PolyNet, X: ArrayLike, nvars: int | None = None) -> PolyArray:
+    """``h_D(x_i)`` for every sample as polynomials in the unknowns: shape ``(N, m_D)``.
+
+    ``nvars`` (default ``net.num_unknowns``) leaves room for extra variables after the unknowns,
+    such as the epigraph variable ``theta``.
+    """
+    X = net.check_inputs(X)
+    n = net.num_unknowns if nvars is None else nvars
+    h = PolyArray.constant(X, n)
+    for layer in range(1, net.depth + 1):
+        v = h.linear(net.weights[layer - 1], net.biases[layer - 1])
+        h = _activate(v, net, layer)
+    return h
+
+
+def expand_outputs(net: PolyNet, X: ArrayLike, average: bool = False, nvars: int | None = None) -> PolyArray:
+    """The outputs ``f(x_i; c)`` as polynomials in the unknowns ``c``.
+
+    Parameters
+    ----------
+    net : PolyNet
+    X : array_like, shape (N, m_0)
+    average : bool, default False
+        Return the sample mean ``(1/N) sum_i f(x_i; c)`` (shape ``(m_{D+1},)``) instead of every
+        output (shape ``(N, m_{D+1})``). The mean is taken over ``h_D`` before the linear output
+        layer, which is exact and ``N`` times cheaper.
+    nvars : int, optional
+        Number of variables of the result (default ``net.num_unknowns``); extra ones come last.
+
+    Returns
+    -------
+    PolyArray
+        Degree ``e_D`` in the unknowns (see the module notes).
+    """
+    h = expand_hidden(net, X, nvars)
+    if average:
+        h = h.mean(axis=0)
+    return h.linear(net.weights[-1], net.biases[-1])
