@@ -56,9 +56,11 @@ _STATUS_MAP = {
     "optimal": SolverStatus.OPTIMAL,
     "optimal_inaccurate": SolverStatus.INACCURATE,
     "infeasible": SolverStatus.INFEASIBLE,
-    "infeasible_inaccurate": SolverStatus.INFEASIBLE,
+    # an "inaccurate" infeasibility or unboundedness claim is not a claim: COPT, for one, reports a
+    # time limit as infeasible_inaccurate
+    "infeasible_inaccurate": SolverStatus.ERROR,
     "unbounded": SolverStatus.UNBOUNDED,
-    "unbounded_inaccurate": SolverStatus.UNBOUNDED,
+    "unbounded_inaccurate": SolverStatus.ERROR,
     "solver_error": SolverStatus.ERROR,
     "user_limit": SolverStatus.ERROR,
     "infeasible_or_unbounded": SolverStatus.ERROR,
