@@ -14,14 +14,15 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import sympy as sp
 
-from .certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL, Certificate, evaluate_atoms
+from .certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL, Certificate, evaluate_atoms, scaled_violation
 from .errors import InaccurateSolutionWarning, InvalidOptionError, RelaxationOrderError, SolverFailedError
 from .extraction import Extraction, ExtractionOutcome, extract_atoms
 from .flatness import FlatnessReport, check_flatness
 from .problem import PolyProblem
 from .rank import LargestGapRank, RankCheck
 from .relaxation import MomentRelaxation, RelaxationSolution
-from .result import OrderRecord, PolyOptResult, SolverStats, Status, status_message
+from .result import Atom, OrderRecord, PolyOptResult, SolverStats, Status, status_message
+from .scaling import Scaling, balance
 from .solvers import SolverSpec, SolverStatus, default_solver_chain, resolve_solver
 
 __all__ = ["minimize", "DEFAULT_MAX_ORDER_STEPS"]
@@ -43,6 +44,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "refine": True,
     "low_rank": True,
+    "scale": True,
     "verbose": False,
     "raise_on_failure": False,
 }
@@ -128,6 +130,9 @@ def minimize(
             the trace of the moment matrix over the moments within ``gap_tol / 2`` of the bound,
             to leave the high-rank centre of the optimal face an interior-point solver lands in;
             a certificate found there may list only some of the minimizers)
+        scale : bool, default True (when coefficients span more than a factor 1e4, solve and certify
+            the problem balanced by powers of two on variables and polynomials; see
+            :mod:`momentsos.scaling`)
         verbose : bool, solver output
         raise_on_failure : bool, raise :class:`SolverFailedError` unless CERTIFIED
 
@@ -167,6 +172,8 @@ def minimize(
         top = k0 + DEFAULT_MAX_ORDER_STEPS if top is None else _check_order("max_order", top, k0)
         orders = list(range(k0, top + 1))
 
+    original = problem
+    problem, scaling = balance(problem) if opts["scale"] else (problem, None)
     results: list[PolyOptResult] = []
     for k in orders:
         relaxation = MomentRelaxation(problem, k)
@@ -187,6 +194,8 @@ def minimize(
         for r in results
     )
     final = dataclasses.replace(results[-1], hierarchy=hierarchy)
+    if scaling is not None and not scaling.is_identity:
+        final = _unscale(final, scaling, original)
     if final.status is Status.INACCURATE:
         warnings.warn(
             f"minimize: {final.message} (order {final.order}, solver {final.solver.name})",
@@ -196,6 +205,28 @@ def minimize(
     if opts["raise_on_failure"] and not final.success:
         raise SolverFailedError(f"minimize did not certify a global minimum: {final.status.name}: {final.message}")
     return final
+
+
+def _unscale(res: PolyOptResult, scaling: Scaling, original: PolyProblem) -> PolyOptResult:
+    """Map a result of the balanced problem back to the original variables and objective."""
+    d, s = scaling.variable_scale, scaling.objective_scale
+
+    def bound(value: float | None) -> float | None:
+        return None if value is None else value * s
+
+    atoms = tuple(
+        Atom(a.point * d, a.weight, float(original.objective.evaluate(a.point * d)),
+             scaled_violation(original, a.point * d))
+        for a in res.atoms
+    )
+    hierarchy = tuple(dataclasses.replace(r, lower_bound=bound(r.lower_bound)) for r in res.hierarchy)
+    note = (f" Solved on the balanced problem x = 2^t x' with t = {scaling.variable_exponents.tolist()}, "
+            f"objective divided by 2^{int(scaling.polynomial_exponents[0])} (see momentsos.scaling).")
+    return dataclasses.replace(
+        res, lower_bound=bound(res.lower_bound), upper_bound=bound(res.upper_bound),
+        x=None if res.x is None else res.x * d, atoms=atoms, hierarchy=hierarchy, problem=original,
+        message=res.message + note,
+    )
 
 
 def _certify_moments(
