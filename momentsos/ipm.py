@@ -46,7 +46,7 @@ term ``dX_aff dS_aff S^-1``; primal ``(z, S)`` and dual ``(X, lambda)`` take sep
 ``H`` is assembled block by block. For a large block (the moment matrix) each column ``A_{j,b}``
 has few nonzeros ``(r_i, t_i, v_i)``, so ``S^-1 A_{j,b} X = (S^-1[:, r] * v) @ X[t, :]`` is a thin
 matrix product; columns with the same number of nonzeros are stacked into one batched ``matmul``
-(``2 s^2 nnz(B_j)`` flops in all), and ``H[:, b] += A_j^T vec(...)`` over the upper triangle. For a
+(``2 s^2 nnz(B_j)`` flops in all), and ``H[:, b] += A_j^T vec(...)`` (one sparse product over the stacked products). For a
 small block (``s <= 10``: localizing matrices) ``H_j = A_j^T (S^-1 (x) X) A_j`` is formed with the
 Kronecker product restricted to the columns the block touches. ``H`` is Jacobi-scaled and
 factored by Cholesky, with growing diagonal regularisation as fallback and iterative refinement
@@ -158,17 +158,11 @@ class _Block:
         self.col_norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=0)).ravel())
         counts = np.diff(A.indptr)
         self.cols = np.flatnonzero(counts)  # the moments this block touches
-        iu = np.triu_indices(s)
-        self.iu = iu
-        # upper-triangle weights: sum_{pq} A[p,q] T[p,q] = sum_{p<=q} w A[p,q] (T + T^T)[p,q]
-        w = np.where(iu[0] == iu[1], 0.5, 1.0)
-        up_rows = iu[0] * s + iu[1]
-        Aup = sparse.csr_matrix(A[up_rows, :].multiply(w[:, None]))  # (s(s+1)/2, n)
         self.small = s <= _SMALL_BLOCK
         if self.small:
             self.dense_cols = A[:, self.cols].toarray()  # (s^2, nc)
             return
-        self.AupT = Aup[:, self.cols].T.tocsr()  # (nc, s(s+1)/2)
+        self.ATcols = self.AT[self.cols]  # (nc, s^2): <A_a, T> for the touched moments
         self.full = len(self.cols) == A.shape[1]
         # group the columns by their number of nonzeros: one batched product per group and chunk
         self.groups = []
@@ -197,12 +191,12 @@ class _Block:
             return
         if self.small:
             raise RuntimeError("small blocks are assembled by _Schur")
-        iu0, iu1 = self.iu
+        s2 = self.s * self.s
         for part, r, t, v in self.groups:
             left = np.swapaxes(Sinv[r], 1, 2) * v[:, None, :]  # (nb, s, k)
             T = np.matmul(left, X[t])  # (nb, s, s) = Sinv A_b X
-            W = T[:, iu0, iu1] + T[:, iu1, iu0]  # upper triangle of T + T^T
-            contrib = self.AupT @ W.T  # (nc, nb)
+            # <A_a, T> = <A_a, (T + T^T) / 2> as A_a is symmetric: one sparse product on contiguous T
+            contrib = self.ATcols @ T.reshape(len(part), s2).T  # (nc, nb)
             if self.full:
                 H[:, part] += contrib
             else:
