@@ -185,15 +185,25 @@ class _LossModel:
         r = self.outputs.evaluate(z) - self.targets
         return float(np.abs(r).max()) if self.kind is Loss.LINF_MEAN else float((r**2).sum(axis=-1).mean())
 
-    def polish(self, z: NDArray[np.float64], max_iter: int = 30) -> NDArray[np.float64]:
-        """Gauss-Newton on the residual vector, accepting only steps that lower the loss.
+    def polish(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """A local refinement of ``z`` that never raises the loss.
 
-        A relaxation's minimizer is accurate to about the square root of the solver's tolerance
-        for the squared loss (the loss is quadratic around it); a few Gauss-Newton steps
-        ``J dz = -r`` restore full precision (quadratic convergence for zero residual). Monotone
-        in the chosen loss, so the polished point fits at least as well as the certified one.
+        ``"l2"``: Gauss-Newton ``J dz = -r`` on the residual vector with backtracking. A relaxation's
+        minimizer of a squared loss is accurate to about the square root of the solver tolerance
+        (the loss is quadratic around it); Gauss-Newton converges quadratically for zero residual.
+        ``"linf-mean"``: SLSQP on the epigraph form ``min theta s.t. -theta <= r_j(c) <= theta`` with
+        analytic Jacobians (the minimax optimum is not a least-squares point, so Gauss-Newton would
+        leave it). The result is kept only where its loss is lower.
         """
-        best, value = z.copy(), self.loss(z)
+        start = z.copy()
+        if self.kind is Loss.LINF_MEAN:
+            best = self._polish_minimax(start)
+        else:
+            best = self._polish_gauss_newton(start)
+        return best if self.loss(best) < self.loss(start) else start
+
+    def _polish_gauss_newton(self, z: NDArray[np.float64], max_iter: int = 30) -> NDArray[np.float64]:
+        best, value = z, self.loss(z)
         for _ in range(max_iter):
             jac = self.outputs.jacobian(best).reshape(-1, z.shape[0])
             step = np.linalg.lstsq(jac, -self.residual(best), rcond=None)[0]
@@ -210,6 +220,30 @@ class _LossModel:
             if converged or value == 0.0:
                 break
         return best
+
+    def _polish_minimax(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        from scipy.optimize import minimize  # noqa: PLC0415 - only needed here
+
+        n = z.shape[0]
+        unit = np.zeros(n + 1)
+        unit[-1] = 1.0
+
+        def constraints(w: NDArray[np.float64]) -> NDArray[np.float64]:
+            r = self.residual(w[:n])
+            return np.concatenate([w[-1] - r, w[-1] + r])
+
+        def jacobian(w: NDArray[np.float64]) -> NDArray[np.float64]:
+            jac = self.outputs.jacobian(w[:n]).reshape(-1, n)
+            ones = np.ones((jac.shape[0], 1))
+            return np.vstack([np.hstack([-jac, ones]), np.hstack([jac, ones])])
+
+        start = np.append(z, self.loss(z))
+        found = minimize(
+            lambda w: w[-1], start, jac=lambda w: unit, method="SLSQP",
+            constraints=[{"type": "ineq", "fun": constraints, "jac": jacobian}],
+            options={"ftol": 1e-15, "maxiter": 200},
+        )
+        return np.asarray(found.x[:n]) if np.all(np.isfinite(found.x)) else z
 
 
 def _build_problem(net: PolyNet, X: NDArray[np.float64], Y: NDArray[np.float64], kind: Loss) -> _LossModel:
@@ -278,7 +312,10 @@ class NetFitResult:
     loss : Loss
     coefficients : list of ndarray or None
         One array per hidden layer in ascending powers ``[c_{l,0}, ..., c_{l,d_l}]``, normalised
-        constants included, from the best extracted minimizer; ``None`` when nothing was extracted.
+        constants included, from the best extracted minimizer. When the relaxation is not flat and
+        nothing was extracted: an estimate, the first-order moments polished locally (not
+        certified; :attr:`suboptimality` bounds how far its loss is from the global minimum).
+        ``None`` when the solve gave no moments.
     minimizers : tuple of list of ndarray
         Every extracted global minimizer in the same layout. More than one means the data do not
         identify the activations (each one fits equally well); ``coefficients`` is then only the
@@ -320,11 +357,31 @@ class NetFitResult:
         return self.result.order
 
     @property
+    def complete(self) -> bool:
+        """Whether :attr:`minimizers` are all the global minimizers the relaxation saw.
+
+        False when momentsos certified after re-solving for a minimum-trace point of the optimal face
+        (its interior-point centre was not flat): that point is one minimizer, and others may exist.
+        """
+        # momentsos reports this case only in its message; see the note in solve_global
+        return self.certified and "other minimizers may exist" not in self.result.message
+
+    @property
     def identifiable(self) -> bool | None:
-        """True for exactly one certified minimizer, False for several, None when not certified."""
+        """True for exactly one certified minimizer, known to be the only one; False for several;
+        None when not certified or when others may exist (see :attr:`complete`)."""
         if not self.certified:
             return None
-        return len(self.minimizers) == 1
+        if len(self.minimizers) > 1:
+            return False
+        return True if self.complete else None
+
+    @property
+    def suboptimality(self) -> float | None:
+        """``loss_value - lower_bound``: how much lower the loss could be anywhere (when the bound is valid)."""
+        if self.loss_value is None or self.lower_bound is None:
+            return None
+        return self.loss_value - self.lower_bound
 
     def predict(self, X: ArrayLike) -> NDArray[np.float64]:
         """The fitted network's outputs ``f(x; c*)``: shape ``(N, m_{D+1})``."""
@@ -347,17 +404,30 @@ class NetFitResult:
             f"NetFitResult: {head}",
             f"  {res.message}",
             f"  net:         {self.net!r}",
-            f"  loss:        {self.loss.value}; lower bound {num(self.lower_bound)}, value at the minimizer {num(self.loss_value)}",
+            f"  loss:        {self.loss.value}; lower bound {num(self.lower_bound)}, value at the "
+            f"{'minimizer' if self.minimizers else 'estimate'} {num(self.loss_value)}",
             f"  relaxation:  order {res.order}, solver {res.solver.name}, ranks "
             f"{None if res.flatness is None else list(res.flatness.ranks)}",
         ]
         if self.coefficients is None:
             lines.append("  activations: none extracted")
+        elif not self.minimizers:
+            lines.append(
+                f"  estimate:    from the first-order moments, polished (not certified; its loss is at most "
+                f"{num(self.suboptimality)} above the global minimum)"
+            )
+            for l, c in enumerate(self.coefficients, start=1):
+                lines.append(f"  {'activations:' if l == 1 else '':<12} p_{l}(t) = {format_polynomial(c, precision=precision)}")
         else:
             if len(self.minimizers) > 1:
                 lines.append(
                     f"  minimizers:  {len(self.minimizers)} global minimizers fit the data equally well; the data do "
                     "not identify the activations (all listed)"
+                )
+            elif self.certified and not self.complete:
+                lines.append(
+                    "  minimizers:  this one is certified global, but it came from a minimum-trace point of the "
+                    "optimal face: other global minimizers may exist, so the data may not identify the activations"
                 )
             for k, coefs in enumerate(self.minimizers or (self.coefficients,)):
                 if len(self.minimizers) > 1:
@@ -441,10 +511,19 @@ def solve_global(
     points = [a.point[:n] for a in sorted(res.atoms, key=lambda a: (a.violation > 0, a.objective))]
     if res.x is not None:
         points = [res.x[:n]] + [p for p in points if not np.array_equal(p, res.x[:n])]
+    estimate = None
+    if not points and res.moment_matrix is not None:
+        # Not flat: the first-order moments y_{e_k} are the mean of the relaxation's measure, the
+        # minimizer itself when the measure is a Dirac; a local polish from there gives a feasible
+        # estimate whose loss, beside the lower bound, bounds its suboptimality.
+        mm = res.moment_matrix
+        first = mm.values[0, mm.basis.index_of(np.eye(mm.basis.nvars, dtype=np.int64))]
+        estimate = first[:n]
     if polish:
         points = [model.polish(p) for p in points]
+        estimate = None if estimate is None else model.polish(estimate)
     minimizers = tuple(net.coefficients_from_vector(p) for p in points)
-    coefficients = minimizers[0] if minimizers else None
+    coefficients = minimizers[0] if minimizers else (None if estimate is None else net.coefficients_from_vector(estimate))
     scale = model.scale
     return NetFitResult(
         net=net,
