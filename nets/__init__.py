@@ -16,6 +16,7 @@ momentsos, and the activation modules import torch.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 # public name -> module that defines it
@@ -65,6 +66,9 @@ if TYPE_CHECKING:  # static analysers see the eager imports
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
+        # submodules (nets.fit, nets.bases, ...) stay reachable as attributes, as with eager imports
+        if not name.startswith("_") and importlib.util.find_spec(f"nets.{name}") is not None:
+            return importlib.import_module(f"nets.{name}")
         raise AttributeError(f"module 'nets' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # later look-ups skip this function
