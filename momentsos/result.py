@@ -141,6 +141,9 @@ class PolyOptResult:
     problem : PolyProblem
     hierarchy : tuple of OrderRecord
         Every order visited by the driver, this one last.
+    minimizers_complete : bool
+        False when the certificate came from the minimum-trace re-solve on the optimal face
+        (``low_rank`` option): the atoms are global minimizers but others may exist.
     """
 
     status: Status
@@ -158,6 +161,7 @@ class PolyOptResult:
     solver: SolverStats = field(repr=False)
     problem: PolyProblem = field(repr=False)
     hierarchy: tuple[OrderRecord, ...] = ()
+    minimizers_complete: bool = True
 
     @property
     def success(self) -> bool:

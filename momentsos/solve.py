@@ -324,6 +324,7 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
         flatness=flatness,
         extraction=extraction.outcome,
         moment_matrix=moment_matrix,
+        minimizers_complete=not face_note,
         solver=stats,
         problem=problem,
     )

@@ -364,7 +364,7 @@ class NetFitResult:
         (its interior-point centre was not flat): that point is one minimizer, and others may exist.
         """
         # momentsos reports this case only in its message; see the note in solve_global
-        return self.certified and "other minimizers may exist" not in self.result.message
+        return self.certified and self.result.minimizers_complete
 
     @property
     def identifiable(self) -> bool | None:

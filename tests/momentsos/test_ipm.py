@@ -88,5 +88,6 @@ def test_minimum_trace_resolve_finds_the_flat_point():
     assert plain.status is ms.Status.BOUND_ONLY
     res = ms.minimize(named.problem(), order=2, solver="IPM")
     assert res.status is ms.Status.CERTIFIED and "minimum-trace" in res.message
+    assert plain.minimizers_complete and not res.minimizers_complete
     assert res.lower_bound == plain.lower_bound
     assert np.linalg.norm(res.x - np.array(named.minimizers[0])) < 1e-5
