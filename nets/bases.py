@@ -30,6 +30,7 @@ References
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from fractions import Fraction
 from functools import lru_cache
 from typing import Iterator
@@ -58,7 +59,7 @@ def check_degree(degree: object, *, name: str = "degree") -> int:
     return int(degree)
 
 
-class Basis:
+class Basis(ABC):
     """A basis ``phi`` of functions of one variable with an exact derivative matrix.
 
     Subclasses describe one or two three-term chains ``P_k = A_k t P_{k-1} - B_k P_{k-2}``; the
@@ -69,14 +70,15 @@ class Basis:
 
     name: str = ""
 
+    @abstractmethod
     def size(self, degree: int) -> int:
         """Number of basis functions (= coefficients) at ``degree``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def derivative_matrix(self, degree: int) -> NDArray[np.float64]:
         """``D`` with ``phi'(x) = D @ phi(x)``; shape ``(size, size)``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def raw_terms(self, x: torch.Tensor, degree: int, reuse: bool = True) -> Iterator[tuple[int, torch.Tensor]]:
         """Yield ``(row, R)`` with ``phi_row(x) = raw_scale(degree)[row] * R``.
 
@@ -84,11 +86,10 @@ class Basis:
         recycled, so ``R`` is only valid until the next item and evaluation needs O(1) temporaries
         whatever the degree; ``reuse=False`` is purely functional (for ``torch.compile``).
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def raw_scale(self, degree: int) -> NDArray[np.float64]:
         """Factors turning the yielded raw terms into the basis functions."""
-        raise NotImplementedError
 
     def evaluate(self, x: torch.Tensor, degree: int) -> torch.Tensor:
         """All basis functions at ``x``: tensor of shape ``(size, *x.shape)`` (memory-hungry; tests, fits)."""
