@@ -270,14 +270,14 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
     start = time.perf_counter()
     flatness, extraction, certificate = _certify_moments(relaxation, sol, sol.lower_bound, opts)
     moment_matrix, face_note, reason = sol.moment_matrix, "", ""
-    face_wall = 0.0
+    times, face_wall = dict(sol.times), 0.0
     if opts["low_rank"] and sol.status is SolverStatus.OPTIMAL and not (certificate and certificate.verified):
         assert sol.lower_bound is not None
         level = sol.lower_bound + 0.5 * opts["gap_tol"] * max(1.0, abs(sol.lower_bound))
         face = relaxation.face_relaxation(level).solve(spec, solver_options, verbose=opts["verbose"])
         face_wall = face.times.get("wall", 0.0)
-        sol.times["solve"] = sol.times.get("solve", 0.0) + face.times.get("solve", 0.0)
-        sol.times["compile"] = sol.times.get("compile", 0.0) + face.times.get("compile", 0.0)
+        for key in ("solve", "compile"):
+            times[key] = times.get(key, 0.0) + face.times.get(key, 0.0)
         if face.status is SolverStatus.OPTIMAL:
             second = _certify_moments(relaxation, face, sol.lower_bound, opts)
             if second[2] is not None and second[2].verified:
@@ -308,9 +308,9 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
         name=spec.name,
         raw_status=sol.raw_status,
         num_iters=sol.num_iters,
-        build_time=sol.times.get("build", 0.0),
-        compile_time=sol.times.get("compile", 0.0),
-        solve_time=sol.times.get("solve", 0.0),
+        build_time=times.get("build", 0.0),
+        compile_time=times.get("compile", 0.0),
+        solve_time=times.get("solve", 0.0),
         extraction_time=extraction_time,
     )
     return PolyOptResult(
