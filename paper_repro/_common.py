@@ -176,3 +176,13 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def plot_histories(axis, histories: Mapping[str, Sequence[float]], ylabel: str) -> None:
+    """Training-loss curves per activation on a log scale, one line per entry of ``histories``."""
+    for name, history in histories.items():
+        axis.plot(np.arange(1, len(history) + 1), history, label=name)
+    axis.set_yscale("log")
+    axis.set_xlabel("epoch")
+    axis.set_ylabel(ylabel)
+    axis.legend(fontsize=7)

@@ -23,6 +23,7 @@ from paper_repro._common import (
     LZX21,
     markdown_table,
     mlp,
+    plot_histories,
     pyplot,
     seed_everything,
     train,
@@ -104,12 +105,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0) -> list[dict[str, obje
     axes[0].set_xticklabels(names, rotation=30, fontsize=7)
     axes[0].set_ylim(50, 100)
     axes[0].set_ylabel("test accuracy (%)")
-    for name, history in histories.items():
-        axes[1].plot(np.arange(1, len(history) + 1), history, label=name)
-    axes[1].set_yscale("log")
-    axes[1].set_xlabel("epoch")
-    axes[1].set_ylabel("training cross-entropy")
-    axes[1].legend(fontsize=7)
+    plot_histories(axes[1], histories, "training cross-entropy")
     figure.tight_layout()
     figure.savefig(out / "digits.png", dpi=110)
     plt.close(figure)

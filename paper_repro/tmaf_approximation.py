@@ -33,6 +33,7 @@ from paper_repro._common import (
     LZX21,
     markdown_table,
     mlp,
+    plot_histories,
     pyplot,
     seed_everything,
     train,
@@ -233,12 +234,7 @@ def run_oscillatory(out: Path, *, quick: bool = False, seed: int = 0) -> list[di
     axes[0].set_xlim(-0.25, 0.25)
     axes[0].set_title("fits on [-0.25, 0.25] (ours)")
     axes[0].legend(fontsize=7)
-    for name, history in histories.items():
-        axes[1].plot(np.arange(1, len(history) + 1), history, label=name)
-    axes[1].set_yscale("log")
-    axes[1].set_xlabel("epoch")
-    axes[1].set_ylabel("training MSE")
-    axes[1].legend(fontsize=7)
+    plot_histories(axes[1], histories, "training MSE")
     figure.tight_layout()
     figure.savefig(out / "tmaf_oscillatory.png", dpi=110)
     plt.close(figure)
