@@ -205,33 +205,38 @@ class MomentRelaxation:
         from .ipm import solve_lmi  # noqa: PLC0415
 
         opts = {**spec.defaults, **(options or {})}
-        unknown = sorted(set(opts) - {"tol", "max_iter", "time_limit"})
+        unknown = sorted(set(opts) - {"tol", "gap_tol", "max_iter", "time_limit"})
         if unknown:
             raise InvalidOptionError(
                 f"Invalid option `solver_options`: {', '.join(map(repr, unknown))} not understood by IPM; "
-                "allowed: 'tol', 'max_iter', 'time_limit'"
+                "allowed: 'tol', 'gap_tol', 'max_iter', 'time_limit'"
             )
         start = time.perf_counter()
         equality = self.equality_map if self.equality_map.shape[0] else None
         try:
             out = solve_lmi(self.objective_vector, [self.moment_map, *self.localizing_maps], equality,
                             verbose=verbose, **opts)
-            raw, moments, iters = out.status, out.y, out.iterations
+            raw, moments, iters, bound = out.status, out.y, out.iterations, out.dual_objective
             if out.message:
                 raw = f"{raw}: {out.message}"
         except (np.linalg.LinAlgError, MemoryError, ValueError, FloatingPointError) as exc:
-            raw, moments, iters = f"solver_error: {type(exc).__name__}: {exc}", None, None
+            raw, moments, iters, bound = f"solver_error: {type(exc).__name__}: {exc}", None, None, None
         wall = time.perf_counter() - start
         times = {"build": self.build_time, "compile": 0.0, "solve": wall, "wall": wall}
-        return self._solution(map_status(raw.split(":")[0]), raw, moments, times, iters)
+        return self._solution(map_status(raw.split(":")[0]), raw, moments, times, iters, bound)
 
     def _solution(self, status: SolverStatus, raw: str, moments: NDArray[np.float64] | None,
-                  times: dict[str, float], num_iters: int | None) -> RelaxationSolution:
+                  times: dict[str, float], num_iters: int | None, dual_bound: float | None = None) -> RelaxationSolution:
+        """``dual_bound``: the dual objective where the solver reports one; the lower bound is the
+        smaller of it and the primal value ``c^T y`` (which exceeds the relaxation's value by the gap)."""
         if status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE) and moments is not None:
             s = self.matrix_size
             values = (self.moment_map @ moments).reshape(s, s)
+            value = float(self.objective_vector @ moments)
+            if dual_bound is not None and np.isfinite(dual_bound):
+                value = min(value, float(dual_bound))
             return RelaxationSolution(
-                status, raw, float(self.objective_vector @ moments), moments,
+                status, raw, value, moments,
                 MomentMatrix(0.5 * (values + values.T), self.row_basis, self.order), times, num_iters,
             )
         if status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import sympy as sp
 
-from .certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL, Certificate, evaluate_atoms, scaled_violation
+from .certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL, Certificate, evaluate_atoms, refine_point, scaled_violation
 from .errors import InaccurateSolutionWarning, InvalidOptionError, RelaxationOrderError, SolverFailedError
 from .extraction import Extraction, ExtractionOutcome, extract_atoms
 from .flatness import FlatnessReport, check_flatness
@@ -68,6 +68,8 @@ def _check_options(options: dict[str, Any]) -> dict[str, Any]:
         or not opts["time_limit"] > 0
     ):
         raise InvalidOptionError(f"Invalid option `time_limit={opts['time_limit']!r}`: expected seconds > 0 or None")
+    if not (isinstance(opts["low_rank"], bool) or opts["low_rank"] == "attained"):
+        raise InvalidOptionError(f"Invalid option `low_rank={opts['low_rank']!r}`: expected True, False or 'attained'")
     if opts["solver_options"] is not None and not isinstance(opts["solver_options"], dict):
         raise InvalidOptionError(
             f"Invalid option `solver_options={opts['solver_options']!r}`: expected a dict of solver keywords"
@@ -129,7 +131,9 @@ def minimize(
         low_rank : bool, default True (when an accurate solve is not flat, re-solve once minimising
             the trace of the moment matrix over the moments within ``gap_tol / 2`` of the bound,
             to leave the high-rank centre of the optimal face an interior-point solver lands in;
-            a certificate found there may list only some of the minimizers)
+            a certificate found there may list only some of the minimizers; ``"attained"``: re-solve
+            only when the first-order moments, refined, already attain the bound, so that the optimal
+            face is known to hold a Dirac and the re-solve is not wasted on a relaxation that is not tight)
         scale : bool, default True (when coefficients span more than a factor 1e4, solve and certify
             the problem balanced by powers of two on variables and polynomials; see
             :mod:`momentsos.scaling`)
@@ -260,6 +264,19 @@ def _certify_moments(
     return flatness, extraction, certificate
 
 
+def _first_moments_attain(relaxation: MomentRelaxation, sol: RelaxationSolution, opts: dict[str, Any]) -> bool:
+    """Whether the first-order moments, refined, are feasible and attain the bound: the optimal face
+    then holds a Dirac, and a minimum-trace point of it may be flat where the centre was not."""
+    assert sol.moments is not None and sol.lower_bound is not None
+    problem = relaxation.problem
+    point = sol.moments[relaxation.basis.index_of(np.eye(problem.nvars, dtype=np.int64))]
+    # only a trigger (the re-solve's own atoms are what certify), so the polish may travel any distance
+    point = refine_point(problem, point, radius=np.inf)
+    return evaluate_atoms(
+        problem, point[None, :], np.ones(1), sol.lower_bound, opts["feas_tol"], opts["gap_tol"], refine=False
+    ).verified
+
+
 def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str, Any]) -> PolyOptResult:
     problem = relaxation.problem
     solver_options = dict(opts["solver_options"] or {})
@@ -271,7 +288,12 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
     flatness, extraction, certificate = _certify_moments(relaxation, sol, sol.lower_bound, opts)
     moment_matrix, face_note, reason = sol.moment_matrix, "", ""
     times, face_wall = dict(sol.times), 0.0
-    if opts["low_rank"] and sol.status is SolverStatus.OPTIMAL and not (certificate and certificate.verified):
+    if (
+        opts["low_rank"]
+        and sol.status is SolverStatus.OPTIMAL
+        and not (certificate and certificate.verified)
+        and (opts["low_rank"] is True or _first_moments_attain(relaxation, sol, opts))
+    ):
         assert sol.lower_bound is not None
         level = sol.lower_bound + 0.5 * opts["gap_tol"] * max(1.0, abs(sol.lower_bound))
         face = relaxation.face_relaxation(level).solve(spec, solver_options, verbose=opts["verbose"])
