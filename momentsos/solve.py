@@ -32,6 +32,12 @@ DEFAULT_MAX_ORDER_STEPS = 2
 
 DEFAULT_MOMENT_NORM_TOL = 1e6
 
+FALLBACK_FACTOR = 3.0
+FALLBACK_MIN_SECONDS = 10.0
+"""Without a ``time_limit``, each fallback of the default chain (after an inaccurate solve or a
+solver error) gets ``max(FALLBACK_MIN_SECONDS, FALLBACK_FACTOR * t1)`` seconds, ``t1`` the first
+attempt's wall time, where the solver takes a time limit."""
+
 _OPTION_DEFAULTS: dict[str, Any] = {
     "max_order": None,
     "rank_check": None,
@@ -125,7 +131,8 @@ def minimize(
         pivot_tol : float, default 1e-6 (echelon pivot threshold of the extraction)
         moment_norm_tol : float, default 1e6 (larger moments flag a possibly unbounded relaxation)
         solver_options : dict, passed to the solver (overrides the tight defaults)
-        time_limit : float, seconds per SDP solve where the solver supports it
+        time_limit : float, seconds per SDP solve where the solver supports it (without it, each
+            fallback of the default chain is limited to ``max(10 s, 3 x`` the first attempt's time``)``)
         seed : int, default 0 (the random combination of the extraction)
         refine : bool, default True (polish each atom by local SQP before evaluating it)
         low_rank : bool, default True (when an accurate solve is not flat, re-solve once minimising
@@ -183,11 +190,26 @@ def minimize(
         relaxation = MomentRelaxation(problem, k)
         chain = [spec] if spec is not None else default_solver_chain(relaxation.num_moments, relaxation.matrix_size)
         tried: list[str] = []
+        attempts: list[PolyOptResult] = []
+        first_wall = 0.0
         for use in chain:
-            res = _solve_order(relaxation, use, opts)
+            run = opts
+            if attempts and opts["time_limit"] is None:
+                # a fallback may not take much longer than the first attempt (SCS ran 300 s after a
+                # 7 s inaccurate IPM solve on the network losses, and ended inaccurate too)
+                run = {**opts, "time_limit": max(FALLBACK_MIN_SECONDS, FALLBACK_FACTOR * first_wall)}
+            start = time.perf_counter()
+            res = _solve_order(relaxation, use, run)
+            if not attempts:
+                first_wall = time.perf_counter() - start
             tried.append(use.name)
+            attempts.append(res)
             if res.status not in (Status.INACCURATE, Status.SOLVER_ERROR):
                 break
+        else:
+            # every solver fell short: the first inaccurate answer in chain order (interior-point
+            # solvers first, the most accurate as a rule), else the last error
+            res = next((r for r in attempts if r.status is Status.INACCURATE), attempts[-1])
         if len(tried) > 1:
             res = dataclasses.replace(res, solver=dataclasses.replace(res.solver, tried=tuple(tried)))
         results.append(res)

@@ -22,6 +22,10 @@ README: try, in order, and fall back to the next when a solve ends INACCURATE or
    limit): first-order, cheap per iteration, accurate enough for extraction when it converges,
    slow on degenerate network problems.
 
+Without a ``time_limit`` option, each fallback gets ``max(10 s, 3 x`` the first attempt's wall time``)``
+(``momentsos.solve.FALLBACK_*``); when every solver falls short, the first INACCURATE answer in chain
+order is returned (the interior-point answers come first and are, as a rule, the more accurate).
+
 SDPA (sdpa-python) and CVXOPT are reachable by name but not in the chain: on the named problems
 they certified 3 and 4 of 11 (SDPA stops with "primal < dual" warnings; CVXOPT fails with singular
 KKT systems on rank-deficient relaxations).

@@ -50,3 +50,32 @@ def test_a_time_limit_is_never_read_as_infeasibility():
 def test_failure_can_raise_on_request():
     with pytest.raises(ms.SolverFailedError, match="SOLVER_ERROR"):
         _solve(solver="IPM", solver_options={"max_iter": 1}, raise_on_failure=True)
+
+
+def test_fallbacks_are_time_limited_and_the_first_inaccurate_answer_is_kept(monkeypatch):
+    """The default chain bounds each fallback by max(10 s, 3 x the first attempt) and, when all fall
+    short, returns the first INACCURATE result in chain order rather than the last solver's."""
+    import dataclasses
+
+    import sympy as sp
+
+    import momentsos as ms
+    from momentsos import solve as solve_module
+
+    x = sp.Symbol("x")
+    real = solve_module._solve_order
+    calls = []
+
+    def fake(relaxation, spec, opts):
+        res = real(relaxation, spec, opts)
+        calls.append((spec.name, opts["time_limit"]))
+        status = ms.Status.INACCURATE if len(calls) == 1 else ms.Status.SOLVER_ERROR
+        return dataclasses.replace(res, status=status)
+
+    monkeypatch.setattr(solve_module, "_solve_order", fake)
+    res = ms.minimize((x**2 - 1) ** 2, order=2)
+    assert len(calls) >= 2
+    assert calls[0][1] is None
+    assert all(limit == solve_module.FALLBACK_MIN_SECONDS for _, limit in calls[1:])  # the first solve is quick
+    assert res.status is ms.Status.INACCURATE and res.solver.name == calls[0][0]
+    assert res.solver.tried == tuple(name for name, _ in calls)
