@@ -7,7 +7,9 @@ order 3, the status and the coefficient error, beside the paper's Time column (G
 on an Apple M1 Max). Data follow :func:`nets.synthetic_data` with noise ``1e-2``.
 
 ``python -m nets.bench_global --build-only --rows 250`` prints the build time for N = 250, width 40,
-degrees (2, 3) only.
+degrees (2, 3) only. ``--radius R`` restricts the coefficients to the ball ``||c||_2 <= R`` (see
+:func:`nets.solve_global`); the ``proof`` column says why a solution is a global minimizer ("flat"
+truncation, "bound": its loss matches the lower bound, "-": not proven).
 """
 
 from __future__ import annotations
@@ -66,13 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--order", type=int, default=3)
     parser.add_argument("--solver", default=None)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--radius", type=float, default=None, help="coefficient ball ||c||_2 <= R (default: none)")
     args = parser.parse_args(argv)
     if args.build_only and args.rows == [250] and args.tables == ["1", "2", "3", "4"]:
         args.tables = ["2"]
 
     header = f"{'table':>5} {'degrees':>9} {'N':>4} {'width':>5} {'loss':>9} {'build s':>8}"
     if not args.build_only:
-        header += f" {'total s':>8} {'paper s':>8} {'status':>11} {'solver':>8} {'abs err':>9}"
+        header += f" {'total s':>8} {'paper s':>8} {'status':>11} {'proof':>5} {'solver':>8} {'iters':>5} {'abs err':>9}"
     print(header)
     for (table, degrees, nsamples, width), paper in PAPER_TIMES.items():
         if table not in args.tables or (args.rows and nsamples not in args.rows):
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                     start = time.perf_counter()
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        fit = solve_global(net, (X, Y), order=order, loss=loss, solver=args.solver)
+                        fit = solve_global(net, (X, Y), order=order, loss=loss, solver=args.solver, radius=args.radius)
                     totals.append(time.perf_counter() - start)
                 assert fit is not None
                 err = (
@@ -97,9 +100,10 @@ def main(argv: list[str] | None = None) -> int:
                     if fit.coefficients is not None
                     else float("nan")
                 )
+                proof = {"flat truncation": "flat", "matching bound": "bound", None: "-"}[fit.proof]
                 line += (
-                    f" {statistics.median(totals):>8.2f} {paper:>8.2f} {fit.status.name:>11} "
-                    f"{fit.result.solver.name:>8} {err:>9.2e}"
+                    f" {statistics.median(totals):>8.2f} {paper:>8.2f} {fit.status.name:>11} {proof:>5} "
+                    f"{fit.result.solver.name:>8} {fit.result.solver.num_iters or 0:>5} {err:>9.2e}"
                 )
             print(line, flush=True)
     return 0

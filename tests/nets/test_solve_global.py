@@ -143,3 +143,13 @@ def test_predict_without_coefficients_raises():
             fit.predict(X34)
     else:
         assert fit.predict(X34).shape == (2, 4)
+
+
+def test_bench_global_prints_a_row_per_configuration(capsys):
+    from nets import bench_global
+
+    assert bench_global.main(["--tables", "3", "--rows", "50", "--loss", "l2", "--repeats", "1", "--radius", "10"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split()[:6] == ["table", "degrees", "N", "width", "loss", "build"]
+    row = lines[1].split()
+    assert row[0] == "3" and "l2" in row and "CERTIFIED" in row and "flat" in row
