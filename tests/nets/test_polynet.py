@@ -219,25 +219,32 @@ def test_example_3_4_averaged_residual_is_the_papers():
     ]
     scale = np.sqrt(np.mean(Y34**2))
     assert sp.expand(prob.objective.to_sympy(prob.variables) - theta) == 0
-    assert len(prob.inequalities) == 9 and not prob.equalities
+    assert len(prob.inequalities) == 8 and not prob.equalities
     for j, r in enumerate(paper):
         for sign, g in zip((1, -1), prob.inequalities[2 * j : 2 * j + 2]):
             diff = sp.expand(g.to_sympy(prob.variables) * scale - (scale * theta + sign * r))
             assert all(abs(float(c)) < 1e-9 for c in sp.Poly(diff, *prob.variables).coeffs())
-    # the redundant bound theta_ub^2 - theta^2 >= 0, theta_ub = the loss at c = 0 (all targets' means)
-    theta_ub = max(1.0, np.abs(Y34.mean(axis=0)).max() / scale)
-    assert sp.expand(prob.inequalities[8].to_sympy(prob.variables) - (theta_ub**2 - theta**2)) == 0
 
 
-def test_radius_adds_the_coefficient_ball_and_is_validated():
+def test_radius_adds_the_coefficient_ball_and_the_theta_bound_and_is_validated():
     net = nets.PolyNet([W1, W2, W3], degrees=[2, 1])
+    c = sp.symbols("c1_1 c1_2 c2_0 c2_1")
+    l2 = loss_problem(net, (X34, Y34), loss="l2", radius=3.0)
+    assert len(l2.inequalities) == 1
+    assert sp.expand(l2.inequalities[0].to_sympy(l2.variables) - (9 - sum(v**2 for v in c))) == 0
+    prob = loss_problem(net, (X34, Y34), radius=3.0)
     base = loss_problem(net, (X34, Y34))
-    for loss in ("linf-mean", "l2"):
-        prob = loss_problem(net, (X34, Y34), loss=loss, radius=3.0)
-        ball = prob.inequalities[-1].to_sympy(prob.variables)
-        c = sp.symbols("c1_1 c1_2 c2_0 c2_1")
-        assert sp.expand(ball - (9 - sum(v**2 for v in c))) == 0
-    assert len(loss_problem(net, (X34, Y34), radius=3.0).inequalities) == len(base.inequalities) + 1
+    assert len(prob.inequalities) == 10
+    assert all(
+        sp.expand(g.to_sympy(prob.variables) - h.to_sympy(base.variables)) == 0
+        for g, h in zip(prob.inequalities[:8], base.inequalities)
+    )
+    ball, bound = (g.to_sympy(prob.variables) for g in prob.inequalities[8:])
+    assert sp.expand(ball - (9 - sum(v**2 for v in c))) == 0
+    # the redundant theta_ub^2 - theta^2 >= 0, theta_ub = the loss at c = 0 (the largest mean target)
+    theta = prob.variables[-1]
+    theta_ub = max(1.0, np.abs(Y34.mean(axis=0)).max() / np.sqrt(np.mean(Y34**2)))
+    assert sp.expand(bound - (theta_ub**2 - theta**2)) == 0
     for bad in (0, -1.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match=r"radius.*" + re.escape(repr(bad))):
             loss_problem(net, (X34, Y34), radius=bad)
