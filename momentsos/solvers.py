@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import importlib.util
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -178,8 +179,24 @@ def resolve_solver(name: str) -> SolverSpec:
     return SOLVERS[key]
 
 
+def _module_present(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
 def default_solver_chain(num_moments: int, matrix_size: int) -> list[SolverSpec]:
-    """Solvers to try, in order, under the ``solver=None`` rule (see the module docstring)."""
+    """Solvers to try, in order, under the ``solver=None`` rule (see the module docstring).
+
+    cvxpy is imported (about a second) only when a licensed MOSEK or COPT is present: otherwise the
+    chain starts with IPM, and CLARABEL and SCS, core dependencies, are listed by their modules;
+    cvxpy loads when a fallback actually runs.
+    """
+    if not ((_module_present("mosek") and _mosek_licensed()) or _module_present("coptpy")):
+        chain = [SOLVERS["IPM"]]
+        if _module_present("clarabel") and matrix_size <= CLARABEL_MAX_MATRIX:
+            chain.append(SOLVERS["CLARABEL"])
+        if _module_present("scs"):
+            chain.append(SOLVERS["SCS"])
+        return chain
     usable = available_solvers()
     chain = []
     if "MOSEK" in usable:
