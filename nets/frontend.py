@@ -493,8 +493,8 @@ class NetFitResult:
             head += f" over the ball ||c||_2 <= {self.radius:g}"
         message = res.message
         if self.proof == "matching bound":
-            message = ("The loss at the estimate from the first-order moments, polished, equals the lower bound: "
-                       f"a global minimizer (not flat, so others are not enumerated). [{res.message}]")
+            message = ("The loss at the polished candidate (best atom, or the first-order moments) equals the lower "
+                       f"bound: a global minimizer (other minimizers are not enumerated). [{res.message}]")
         lines = [
             f"NetFitResult: {head}",
             f"  {message}",
@@ -511,7 +511,8 @@ class NetFitResult:
                 lines.append(f"  {'activations:' if l == 1 else '':<12} p_{l}(t) = {format_polynomial(c, precision=precision)}")
         elif not self.minimizers:
             lines.append(
-                f"  estimate:    from the first-order moments, polished (not certified; its loss is at most "
+                f"  estimate:    the best extracted atom or else the first-order moments, polished (not certified; "
+                f"its loss is at most "
                 f"{num(self.suboptimality)} above the global minimum)"
             )
             for l, c in enumerate(self.coefficients, start=1):
@@ -659,28 +660,33 @@ def solve_global(
 def _minimizers(
     model: _LossModel, res: ms.PolyOptResult, polish: bool, gap_tol: float
 ) -> tuple[list[NDArray[np.float64]], NDArray[np.float64] | None, str | None]:
-    """The extracted minimizers (best first), the estimate when none was extracted, and the proof
-    of global optimality if any (see :attr:`NetFitResult.proof`); all in the unknowns ``c``."""
+    """The proven global minimizers (best first), the estimate when there are none, and the proof
+    (see :attr:`NetFitResult.proof`); all in the unknowns ``c``.
+
+    Certified: every extracted atom, polished. Otherwise one candidate, the best extracted atom (not
+    verified by momentsos) or else the first-order moments ``y_{e_k}`` (the mean of the relaxation's
+    measure, the minimizer itself when the measure is a Dirac), polished; it is a proven minimizer
+    when its loss matches the bound of an accurate solve, and an estimate otherwise, whose loss
+    beside the lower bound bounds its suboptimality.
+    """
     n = model.outputs.exponents.shape[1]
     # best first: feasible atoms by objective value, as momentsos picks res.x
     points = [a.point[:n] for a in sorted(res.atoms, key=lambda a: (a.violation > 0, a.objective))]
     if res.x is not None:
         points = [res.x[:n]] + [p for p in points if not np.array_equal(p, res.x[:n])]
-    estimate = None
-    if not points and res.moment_matrix is not None:
-        # Not flat: the first-order moments y_{e_k} are the mean of the relaxation's measure, the
-        # minimizer itself when the measure is a Dirac; a local polish from there gives a feasible
-        # estimate whose loss, beside the lower bound, bounds its suboptimality.
+    if res.success:
+        return [model.polish(p) for p in points] if polish else points, None, "flat truncation"
+    candidate = points[0] if points else None
+    if candidate is None and res.moment_matrix is not None:
         mm = res.moment_matrix
-        first = mm.values[0, mm.basis.index_of(np.eye(mm.basis.nvars, dtype=np.int64))]
-        estimate = first[:n]
+        candidate = mm.values[0, mm.basis.index_of(np.eye(mm.basis.nvars, dtype=np.int64))][:n]
+    if candidate is None:
+        return [], None, None
     if polish:
-        points = [model.polish(p) for p in points]
-        estimate = None if estimate is None else model.polish(estimate)
-    proof = "flat truncation" if res.success else None
-    if proof is None and estimate is not None and res.status is ms.Status.BOUND_ONLY and model.in_ball(estimate):
+        candidate = model.polish(candidate)
+    if res.status is ms.Status.BOUND_ONLY and model.in_ball(candidate):
         # the bound of an accurate solve, attained at a feasible point: that point is a global minimizer
         assert res.lower_bound is not None
-        if model.loss(estimate) / model.scale - res.lower_bound <= gap_tol * max(1.0, abs(res.lower_bound)):
-            proof = "matching bound"
-    return points, estimate, proof
+        if model.loss(candidate) / model.scale - res.lower_bound <= gap_tol * max(1.0, abs(res.lower_bound)):
+            return [candidate], None, "matching bound"
+    return [], candidate, None

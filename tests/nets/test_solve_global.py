@@ -136,6 +136,28 @@ def test_non_identifiable_data_are_flagged():
         assert not fit.complete and "other global minimizers may exist" in fit.summary()
 
 
+def test_example_3_4_order_1_is_a_global_minimizer_by_a_matching_bound_but_not_certified():
+    # order 1 is not flat (the paper's finding), yet its bound 0 is attained by the polished first
+    # moments: a proof of global optimality that does not enumerate the minimizers
+    fit = nets.solve_global(_example_3_4(), (X34, Y34), order=1)
+    assert not fit.certified and fit.proof == "matching bound" and fit.global_minimum
+    assert _max_error(fit.coefficients, [np.array([1.0, 1.0, -2.0]), np.array([1.0, -1.0])]) < 1e-6
+    assert fit.minimizers == (fit.coefficients,) and fit.identifiable is None and not fit.complete
+    assert "matching bound" in fit.summary()
+
+
+@pytest.mark.parametrize("name", ["table3", "table4"])
+def test_noisy_linf_mean_with_a_coefficient_ball_is_certified_at_order_3(name):
+    # without the ball the interior-point iterates drift to huge moments; with it they converge
+    net, truth, X, Y = _problem(CONFIGS[name], noise=1e-2)
+    fit = nets.solve_global(net, (X, Y), order=3, radius=3.0)
+    assert fit.certified and fit.radius == 3.0, fit.summary()
+    assert np.linalg.norm(net.vector_from_coefficients(fit.coefficients)) <= 3.0
+    assert _max_error(fit.coefficients, truth) < 1e-1
+    assert fit.loss_value == pytest.approx(fit.lower_bound, abs=1e-6 * fit.loss_scale)
+    assert "over the ball ||c||_2 <= 3" in fit.summary()
+
+
 def test_predict_without_coefficients_raises():
     fit = nets.solve_global(_example_3_4(), (X34, Y34), order=1)
     if fit.coefficients is None:
