@@ -4,7 +4,7 @@ The model and the loss are those of Zhang, Nie & Tang (2026): fixed weights, one
 per hidden layer, the infinity norm of the averaged residual minimised by the Moment-SOS hierarchy.
 
     python examples/recover_activation.py                      # width 8, degrees 2 2, N = 50
-    python examples/recover_activation.py --degrees 2 3 --width 20 --noise 1e-2 --order 3
+    python examples/recover_activation.py --degrees 2 3 --width 20 --noise 1e-2 --order 3 --radius 3
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise", type=float, default=0.0, help="standard deviation of the label noise")
     parser.add_argument("--loss", choices=["linf-mean", "l2"], default="linf-mean")
     parser.add_argument("--order", type=int, default=None, help="relaxation order (default: climb until certified)")
+    parser.add_argument("--radius", type=float, default=None, help="search the coefficients in ||c||_2 <= R")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -36,11 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{net}, N = {args.samples}, noise {args.noise:g}, loss {args.loss}")
 
     start = time.perf_counter()
-    fit = nets.solve_global(net, (X, Y), order=args.order, loss=args.loss)
+    fit = nets.solve_global(net, (X, Y), order=args.order, loss=args.loss, radius=args.radius)
     elapsed = time.perf_counter() - start
 
     res = fit.result
-    print(f"certificate: {res.status.name} at order {res.order} (solver {res.solver.name}); {res.message}")
+    where = "" if fit.radius is None else f" over ||c||_2 <= {fit.radius:g}"
+    print(f"certificate{where}: {res.status.name} at order {res.order} (solver {res.solver.name}); {res.message}")
+    if not fit.certified and fit.global_minimum:
+        print("global minimizer all the same: its loss matches the lower bound (not flat, others not enumerated)")
     print(f"loss: lower bound {fit.lower_bound:.3e}, value at the recovered coefficients {fit.loss_value:.3e}")
     if fit.coefficients is None:
         print("no minimizer extracted")

@@ -25,3 +25,12 @@ def test_recover_activation_prints_certificate_polynomials_and_time():
     error = float(re.search(r"\|\|c_true - c_found\|\|_2 = (\S+)", out).group(1))
     assert error < 1e-5
     assert re.search(r"time: build \d+\.\d+ s, solve \d+\.\d+ s", out)
+
+
+def test_recover_activation_with_noise_and_a_coefficient_ball():
+    out = _run(
+        "recover_activation.py", "--degrees", "1", "1", "1", "--width", "8", "--samples", "20",
+        "--noise", "1e-2", "--order", "3", "--radius", "3",
+    )  # fmt: skip
+    assert "certificate over ||c||_2 <= 3: CERTIFIED at order 3" in out
+    assert float(re.search(r"\|\|c_true - c_found\|\|_2 = (\S+)", out).group(1)) < 0.1
