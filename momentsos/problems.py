@@ -318,8 +318,9 @@ def broyden_tridiagonal(n: int) -> NamedProblem:
         f"broyden_tridiagonal_{n}", lambda: _broyden_tridiagonal(n), 0.0, (), "certified", 2,
         "Moré, Garbow & Hillstrom (1981), ACM Trans. Math. Softw. 7(1), problem 30; in Waki, Kim, Kojima & "
         "Muramatsu (2006), SIAM J. Optim. 17(1), §6",
-        "a sum of squares of the tridiagonal residuals, which have a common real zero (minimizers not listed); "
-        "cliques {i-1, i, i+1}",
+        "a sum of squares of the tridiagonal residuals; at n = 20 they have (at least) two common real zeros, "
+        "differing mostly in the first coordinates (x1 = -0.5708 and x1 = 1.8327, both found by the "
+        "correlative relaxation of order 2); minimizers not listed; cliques {i-1, i, i+1}",
     )
 
 
