@@ -177,3 +177,12 @@ def test_scalable_problem_sizes_are_checked():
     with pytest.raises(KeyError, match="chained_rosenbrock"):
         problems.scalable("chained_banana", 10)
     assert problems.scalable("broyden_tridiagonal", 3).problem().nvars == 3
+
+
+def test_bench_sparse_prints_one_certified_row_per_problem(capsys):
+    from momentsos.bench_sparse import main
+
+    assert main(["--sizes", "4", "--repeats", "1", "--modes", "correlative"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines() if line.endswith("/ 70")]
+    assert [r[0] for r in rows] == ["chained_rosenbrock_4", "chained_wood_4", "broyden_tridiagonal_4"]
+    assert all(r[7] == "True" for r in rows)  # the certified column
