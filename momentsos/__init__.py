@@ -30,6 +30,7 @@ from .relaxation import MomentRelaxation
 from .result import Atom, PolyOptResult, SolverStats, Status
 from .solve import minimize
 from .solvers import available_solvers
+from .sparsity import SparsityReport
 
 __version__ = "0.1.0"
 
@@ -45,6 +46,7 @@ __all__ = [
     "ExtractionOutcome",
     "MomentMatrix",
     "MomentRelaxation",
+    "SparsityReport",
     "MonomialBasis",
     "AbsoluteRankTol",
     "RelativeRankTol",

@@ -35,7 +35,7 @@ from .moments import MomentMatrix, equality_rows_map, localizing_matrix_map, mom
 from .problem import PolyProblem
 from .solvers import SolverSpec, SolverStatus, map_status
 
-__all__ = ["MomentRelaxation", "RelaxationSolution"]
+__all__ = ["MomentRelaxation", "RelaxationSolution", "check_relaxation_order"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,18 @@ class RelaxationSolution:
     num_iters: int | None = None
 
 
+def check_relaxation_order(problem: PolyProblem, order: object) -> int:
+    """``order`` as an int, or :class:`RelaxationOrderError` when it is not an integer ``>= k0``."""
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
+        raise RelaxationOrderError(f"Invalid option `order`: expected a positive integer; got {order!r}")
+    if order < problem.min_order:
+        raise RelaxationOrderError(
+            f"Invalid option `order={order}`: below the minimal order {problem.min_order} "
+            f"(max over objective and constraints of ceil(degree / 2)); allowed: order >= {problem.min_order}"
+        )
+    return int(order)
+
+
 class MomentRelaxation:
     """The order-``k`` moment relaxation of a :class:`PolyProblem`, assembled as sparse maps.
 
@@ -89,14 +101,11 @@ class MomentRelaxation:
         ``L_y(f) = objective_vector @ y``.
     """
 
+    sparsity: Any = None
+    """A :class:`~momentsos.sparsity.SparsityReport` when ``minimize(sparsity=...)`` chose this relaxation."""
+
     def __init__(self, problem: PolyProblem, order: int) -> None:
-        if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
-            raise RelaxationOrderError(f"Invalid option `order`: expected a positive integer; got {order!r}")
-        if order < problem.min_order:
-            raise RelaxationOrderError(
-                f"Invalid option `order={order}`: below the minimal order {problem.min_order} "
-                f"(max over objective and constraints of ceil(degree / 2)); allowed: order >= {problem.min_order}"
-            )
+        check_relaxation_order(problem, order)
         start = time.perf_counter()
         self.problem = problem
         self.order = int(order)
@@ -137,6 +146,11 @@ class MomentRelaxation:
         return other
 
     @property
+    def psd_maps(self) -> list[sparse.csr_matrix]:
+        """Every PSD block as a sparse map of ``y`` (the moment matrix first): what the solvers take."""
+        return [self.moment_map, *self.localizing_maps]
+
+    @property
     def num_moments(self) -> int:
         return len(self.basis)
 
@@ -158,7 +172,7 @@ class MomentRelaxation:
         y = cp.Variable(self.num_moments, name="y")
         constraints: list[Any] = [y[0] == 1]
         psd = []
-        for A in (self.moment_map, *self.localizing_maps):
+        for A in self.psd_maps:
             s = int(round(np.sqrt(A.shape[0])))
             if s == 1:
                 constraints.append(A @ y >= 0)
@@ -214,7 +228,7 @@ class MomentRelaxation:
         start = time.perf_counter()
         equality = self.equality_map if self.equality_map.shape[0] else None
         try:
-            out = solve_lmi(self.objective_vector, [self.moment_map, *self.localizing_maps], equality,
+            out = solve_lmi(self.objective_vector, self.psd_maps, equality,
                             verbose=verbose, **opts)
             raw, moments, iters, bound = out.status, out.y, out.iterations, out.dual_objective
             if out.message:
@@ -225,19 +239,22 @@ class MomentRelaxation:
         times = {"build": self.build_time, "compile": 0.0, "solve": wall, "wall": wall}
         return self._solution(map_status(raw.split(":")[0]), raw, moments, times, iters, bound)
 
+    def moment_matrix_of(self, moments: NDArray[np.float64]) -> MomentMatrix | None:
+        """The (symmetrised) moment matrix ``M_k(y)`` with its basis labels."""
+        s = self.matrix_size
+        values = (self.moment_map @ moments).reshape(s, s)
+        return MomentMatrix(0.5 * (values + values.T), self.row_basis, self.order)
+
     def _solution(self, status: SolverStatus, raw: str, moments: NDArray[np.float64] | None,
                   times: dict[str, float], num_iters: int | None, dual_bound: float | None = None) -> RelaxationSolution:
         """``dual_bound``: the dual objective where the solver reports one; the lower bound is the
         smaller of it and the primal value ``c^T y`` (which exceeds the relaxation's value by the gap)."""
         if status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE) and moments is not None:
-            s = self.matrix_size
-            values = (self.moment_map @ moments).reshape(s, s)
             value = float(self.objective_vector @ moments)
             if dual_bound is not None and np.isfinite(dual_bound):
                 value = min(value, float(dual_bound))
             return RelaxationSolution(
-                status, raw, value, moments,
-                MomentMatrix(0.5 * (values + values.T), self.row_basis, self.order), times, num_iters,
+                status, raw, value, moments, self.moment_matrix_of(moments), times, num_iters,
             )
         if status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):
             status, raw = SolverStatus.ERROR, f"{raw} (no primal solution returned)"

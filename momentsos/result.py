@@ -14,6 +14,7 @@ from .extraction import ExtractionOutcome
 from .flatness import FlatnessReport
 from .moments import MomentMatrix
 from .problem import PolyProblem
+from .sparsity import SparsityReport
 
 __all__ = ["Status", "Atom", "SolverStats", "OrderRecord", "PolyOptResult", "status_message"]
 
@@ -40,6 +41,10 @@ class Status(enum.Enum):
 
 _MESSAGES: dict[tuple[Status, str], str] = {
     (Status.CERTIFIED, ""): "Global minimum certified: flat truncation and every extracted minimizer verified.",
+    (Status.CERTIFIED, "flat_cliques"): "Global minimum certified: every clique's moment matrix is flat and the "
+    "minimizers glued along the clique tree are verified on the whole problem.",
+    (Status.CERTIFIED, "first_moments"): "Global minimum certified: the point read off the first-order moments of "
+    "the sparse relaxation (refined locally) is feasible and attains the lower bound; no flatness test was used.",
     (Status.BOUND_ONLY, "not_flat"): "Lower bound only: the moment matrix is not flat at this order; try a higher order.",
     (Status.BOUND_ONLY, "rank_ambiguous"): "Lower bound only: the numerical rank of the moment matrix is ambiguous.",
     (Status.BOUND_ONLY, "not_zero_dimensional"): "Lower bound only: extraction found no finite set of minimizers.",
@@ -144,6 +149,9 @@ class PolyOptResult:
     minimizers_complete : bool
         False when the certificate came from the minimum-trace re-solve on the optimal face
         (``low_rank`` option): the atoms are global minimizers but others may exist.
+    sparsity : SparsityReport or None
+        Which sparsity the relaxation exploited (cliques, blocks, TSSOS step, per-clique ranks);
+        None for ``sparsity="none"``.
     """
 
     status: Status
@@ -162,6 +170,7 @@ class PolyOptResult:
     problem: PolyProblem = field(repr=False)
     hierarchy: tuple[OrderRecord, ...] = ()
     minimizers_complete: bool = True
+    sparsity: SparsityReport | None = None
 
     @property
     def success(self) -> bool:
@@ -193,6 +202,8 @@ class PolyOptResult:
                 value = [str(v) for v in value]
             elif f.name == "flatness" and value is not None:
                 value = {"ranks": list(value.ranks), "flat_orders": list(value.flat_orders), "shift": value.shift}
+            elif f.name == "sparsity" and value is not None:
+                value = value.to_dict()
             elif f.name == "solver":
                 value = {k.name: getattr(value, k.name) for k in fields(value)}
             elif f.name == "hierarchy":
@@ -235,6 +246,13 @@ class PolyOptResult:
             f"       times: build {self.solver.build_time:.3f} s, compile {self.solver.compile_time:.3f} s, "
             f"solve {self.solver.solve_time:.3f} s, extraction {self.solver.extraction_time:.3f} s",
         ]
+        if self.sparsity is not None:
+            sp_ = self.sparsity
+            step = "" if sp_.term_step is None else f", TSSOS step {sp_.term_step}{' (fixed point)' if sp_.fixed_point else ''}"
+            lines.append(
+                f"    sparsity: {sp_.used} (requested {sp_.requested}){step}; cliques {list(sp_.clique_sizes)}, "
+                f"largest block {sp_.largest_block}, {sp_.num_moments} of {sp_.dense_num_moments} moments"
+            )
         if len(self.hierarchy) > 1:
             visited = ", ".join(f"k={r.order}: {r.status.name} {num(r.lower_bound)}" for r in self.hierarchy)
             lines.append(f"   hierarchy: {visited}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import warnings
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import sympy as sp
@@ -24,6 +24,15 @@ from .relaxation import MomentRelaxation, RelaxationSolution
 from .result import Atom, OrderRecord, PolyOptResult, SolverStats, Status, status_message
 from .scaling import Scaling, balance
 from .solvers import SolverSpec, SolverStatus, default_solver_chain, resolve_solver
+from .sparse_relaxation import (
+    SparseCertificate,
+    SparseMomentRelaxation,
+    certify_sparse,
+    choose_sparsity,
+    first_moment_candidate,
+    sparse_relaxations,
+)
+from .sparsity import SparsityReport, check_chordal_extension, check_sparsity
 
 __all__ = ["minimize", "DEFAULT_MAX_ORDER_STEPS"]
 
@@ -53,6 +62,9 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "scale": True,
     "verbose": False,
     "raise_on_failure": False,
+    "sparsity": "none",
+    "chordal_extension": "min_degree",
+    "term_steps": None,
 }
 
 
@@ -80,6 +92,11 @@ def _check_options(options: dict[str, Any]) -> dict[str, Any]:
         raise InvalidOptionError(
             f"Invalid option `solver_options={opts['solver_options']!r}`: expected a dict of solver keywords"
         )
+    opts["sparsity"] = check_sparsity(opts["sparsity"])
+    opts["chordal_extension"] = check_chordal_extension(opts["chordal_extension"])
+    steps = opts["term_steps"]
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1):
+        raise InvalidOptionError(f"Invalid option `term_steps={steps!r}`: expected an integer >= 1 or None (to the fixed point)")
     if opts["rank_check"] is not None and not callable(opts["rank_check"]):
         raise InvalidOptionError(
             f"Invalid option `rank_check={opts['rank_check']!r}`: expected a RankCheck such as LargestGapRank()"
@@ -146,6 +163,18 @@ def minimize(
             :mod:`momentsos.scaling`)
         verbose : bool, solver output
         raise_on_failure : bool, raise :class:`SolverFailedError` unless CERTIFIED
+        sparsity : {"none", "auto", "correlative", "term", "both"}, default "none"
+            Exploit correlative sparsity (one moment matrix per clique of the variables), term
+            sparsity (TSSOS block moment matrices, climbing the support steps to the fixed point
+            before the next order) or both (CS-TSSOS); "auto" uses correlative sparsity when its
+            cliques hold at most half the dense moments and reports the choice in
+            ``res.sparsity``. Sparse bounds are valid lower bounds, possibly below the dense bound
+            of the same order; see :mod:`momentsos.sparse_relaxation` for when they are equal and
+            how sparse results are certified.
+        chordal_extension : {"min_degree", "maximal"}, default "min_degree"
+            Chordal extension of the sparsity graphs (see :mod:`momentsos.sparsity`).
+        term_steps : int, optional
+            Largest TSSOS step per order (default: up to the fixed point).
 
     Returns
     -------
@@ -187,33 +216,35 @@ def minimize(
     problem, scaling = balance(problem) if opts["scale"] else (problem, None)
     results: list[PolyOptResult] = []
     for k in orders:
-        relaxation = MomentRelaxation(problem, k)
-        chain = [spec] if spec is not None else default_solver_chain(relaxation.num_moments, relaxation.matrix_size)
-        tried: list[str] = []
-        attempts: list[PolyOptResult] = []
-        first_wall = 0.0
-        for use in chain:
-            run = opts
-            if attempts and opts["time_limit"] is None:
-                # a fallback may not take much longer than the first attempt (SCS ran 300 s after a
-                # 7 s inaccurate IPM solve on the network losses, and ended inaccurate too)
-                run = {**opts, "time_limit": max(FALLBACK_MIN_SECONDS, FALLBACK_FACTOR * first_wall)}
-            start = time.perf_counter()
-            res = _solve_order(relaxation, use, run)
-            if not attempts:
-                first_wall = time.perf_counter() - start
-            tried.append(use.name)
-            attempts.append(res)
-            if res.status not in (Status.INACCURATE, Status.SOLVER_ERROR):
+        for relaxation in _relaxations(problem, k, opts):
+            chain = [spec] if spec is not None else default_solver_chain(relaxation.num_moments, relaxation.matrix_size)
+            tried: list[str] = []
+            attempts: list[PolyOptResult] = []
+            first_wall = 0.0
+            for use in chain:
+                run = opts
+                if attempts and opts["time_limit"] is None:
+                    # a fallback may not take much longer than the first attempt (SCS ran 300 s after a
+                    # 7 s inaccurate IPM solve on the network losses, and ended inaccurate too)
+                    run = {**opts, "time_limit": max(FALLBACK_MIN_SECONDS, FALLBACK_FACTOR * first_wall)}
+                start = time.perf_counter()
+                res = _solve_order(relaxation, use, run)
+                if not attempts:
+                    first_wall = time.perf_counter() - start
+                tried.append(use.name)
+                attempts.append(res)
+                if res.status not in (Status.INACCURATE, Status.SOLVER_ERROR):
+                    break
+            else:
+                # every solver fell short: the first inaccurate answer in chain order (interior-point
+                # solvers first, the most accurate as a rule), else the last error
+                res = next((r for r in attempts if r.status is Status.INACCURATE), attempts[-1])
+            if len(tried) > 1:
+                res = dataclasses.replace(res, solver=dataclasses.replace(res.solver, tried=tuple(tried)))
+            results.append(res)
+            if res.status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR):
                 break
-        else:
-            # every solver fell short: the first inaccurate answer in chain order (interior-point
-            # solvers first, the most accurate as a rule), else the last error
-            res = next((r for r in attempts if r.status is Status.INACCURATE), attempts[-1])
-        if len(tried) > 1:
-            res = dataclasses.replace(res, solver=dataclasses.replace(res.solver, tried=tuple(tried)))
-        results.append(res)
-        if res.status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR):
+        if results[-1].status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR):
             break
     hierarchy = tuple(
         OrderRecord(r.order, r.status, r.lower_bound, None if r.flatness is None else r.flatness.ranks, r.solver.solve_time)
@@ -231,6 +262,23 @@ def minimize(
     if opts["raise_on_failure"] and not final.success:
         raise SolverFailedError(f"minimize did not certify a global minimum: {final.status.name}: {final.message}")
     return final
+
+
+def _relaxations(problem: PolyProblem, order: int, opts: dict[str, Any]) -> Iterator[MomentRelaxation]:
+    """The relaxations to solve at ``order``: the dense one, or the sparse ones (TSSOS steps in turn)."""
+    requested, chordal = opts["sparsity"], opts["chordal_extension"]
+    used, reason = choose_sparsity(problem, order, chordal) if requested == "auto" else (requested, "")
+    if used == "none":
+        relaxation = MomentRelaxation(problem, order)
+        if requested == "auto":
+            relaxation.sparsity = SparsityReport(
+                requested, "none", reason, chordal, (tuple(range(problem.nvars)),), None, None,
+                (relaxation.matrix_size,), tuple(int(round(np.sqrt(A.shape[0]))) for A in relaxation.localizing_maps),
+                relaxation.num_moments, relaxation.num_moments,
+            )
+        yield relaxation
+        return
+    yield from sparse_relaxations(problem, order, used, requested, reason, chordal, opts["term_steps"])
 
 
 def _unscale(res: PolyOptResult, scaling: Scaling, original: PolyProblem) -> PolyOptResult:
@@ -259,6 +307,8 @@ def _certify_moments(
     relaxation: MomentRelaxation, sol: RelaxationSolution, lower_bound: float | None, opts: dict[str, Any]
 ) -> tuple[FlatnessReport | None, Extraction, Certificate | None]:
     """Flatness, extraction and evaluation of the atoms of one solved relaxation."""
+    if isinstance(relaxation, SparseMomentRelaxation):
+        return certify_sparse(relaxation, sol, lower_bound, opts)
     problem = relaxation.problem
     extraction = Extraction(ExtractionOutcome.NOT_ATTEMPTED, np.zeros((0, problem.nvars)), np.zeros(0))
     if sol.status not in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):
@@ -291,7 +341,10 @@ def _first_moments_attain(relaxation: MomentRelaxation, sol: RelaxationSolution,
     then holds a Dirac, and a minimum-trace point of it may be flat where the centre was not."""
     assert sol.moments is not None and sol.lower_bound is not None
     problem = relaxation.problem
-    point = sol.moments[relaxation.basis.index_of(np.eye(problem.nvars, dtype=np.int64))]
+    if isinstance(relaxation, SparseMomentRelaxation):  # y_{e_i} may not be a moment there
+        point = first_moment_candidate(relaxation.basis, sol.moments, problem.nvars)
+    else:
+        point = sol.moments[relaxation.basis.index_of(np.eye(problem.nvars, dtype=np.int64))]
     # only a trigger (the re-solve's own atoms are what certify), so the polish may travel any distance
     point = refine_point(problem, point, radius=np.inf)
     return evaluate_atoms(
@@ -332,7 +385,7 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
 
     if sol.status is SolverStatus.OPTIMAL:
         if certificate is not None and certificate.verified:
-            status = Status.CERTIFIED
+            status, reason = Status.CERTIFIED, getattr(certificate, "method", "")
         elif sol.moments is not None and np.abs(sol.moments).max() > opts["moment_norm_tol"]:
             status, reason = Status.INACCURATE, "large_moments"
         else:
@@ -370,7 +423,18 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
         flatness=flatness,
         extraction=extraction.outcome,
         moment_matrix=moment_matrix,
-        minimizers_complete=not face_note,
+        minimizers_complete=not face_note and getattr(certificate, "complete", True),
         solver=stats,
         problem=problem,
+        sparsity=_sparsity_report(relaxation, certificate),
+    )
+
+
+def _sparsity_report(relaxation: MomentRelaxation, certificate: Certificate | None) -> SparsityReport | None:
+    report = relaxation.sparsity
+    if report is None or not isinstance(certificate, SparseCertificate):
+        return report
+    return dataclasses.replace(
+        report, clique_flatness=certificate.clique_flatness, overlap_consistent=certificate.overlap_consistent,
+        certified_by=certificate.method if certificate.verified else "",
     )
