@@ -330,6 +330,10 @@ def _equality_system(E: sparse.spmatrix | None, n: int) -> tuple[NDArray, NDArra
     Ed, f = Ed[keep], f[keep]
     if Ed.shape[0] == 0:
         return np.zeros((n, 0)), np.zeros(0), float(loose)
+    # equilibrate the rows (the same affine set): unequal row scales would put the rank cut below
+    # a badly scaled row's singular value and read the dropped part of f as an inconsistency
+    row = np.abs(Ed).max(axis=1)
+    Ed, f = Ed / row[:, None], f / row
     U, sv, Vt = la.svd(Ed, full_matrices=False, check_finite=False)
     rank = int(np.sum(sv > sv[0] * max(Ed.shape) * 1e-13))
     U, sv, Vt = U[:, :rank], sv[:rank], Vt[:rank]
