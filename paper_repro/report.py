@@ -49,8 +49,11 @@ def record_run(out: Path, artefacts: dict[str, float], *, quick: bool, seed: int
     for name, seconds in artefacts.items():
         data["artefacts"][name] = {"seconds": seconds, "quick": quick, "seed": seed, "finished": finished}
     data["runs"].append(
-        {"command": command, "artefacts": list(artefacts), "quick": quick, "seed": seed, "seconds": total, "finished": finished}
-    )
+        {
+            "command": command, "artefacts": list(artefacts), "quick": quick, "seed": seed, "seconds": total,
+            "finished": finished, "time_limit_env": os.environ.get("PAPER_REPRO_TIME_LIMIT"),
+        }
+    )  # fmt: skip
     (out / TIMINGS).write_text(json.dumps(data, indent=1))
 
 
@@ -74,10 +77,23 @@ def _proc_value(path: str, key: str) -> str | None:
     return None
 
 
+def _load_average(cores: int) -> str:
+    try:
+        loads = os.getloadavg()
+    except OSError:
+        return "unknown"
+    text = ", ".join(f"{v:.1f}" for v in loads)
+    if loads[1] > cores:
+        text += " (above the core count: the machine was shared, so wall times are longer than on an idle one)"
+    return text
+
+
 def machine_lines() -> list[str]:
     """The machine and software, one Markdown bullet each."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    memory = _proc_value("/proc/meminfo", "MemTotal")
+    memory = _proc_value("/proc/meminfo", "MemTotal")  # "24683568 kB"
+    if memory and memory.endswith(" kB") and memory[:-3].strip().isdigit():
+        memory = f"{int(memory[:-3]) / 2**20:.1f} GiB"
     versions = []
     for name in _PACKAGES:
         try:
@@ -89,7 +105,8 @@ def machine_lines() -> list[str]:
     workers = os.environ.get("PAPER_REPRO_WORKERS")
     return [
         f"- Platform: {platform.platform()}; CPU: {_proc_value('/proc/cpuinfo', 'model name') or platform.processor() or 'unknown'}",
-        f"- Cores: {os.cpu_count()} logical, {usable} usable by this process; memory {memory or 'unknown'}",
+        f"- Cores: {os.cpu_count()} logical, {usable} usable by this process; memory {memory or 'unknown'}; load "
+        f"average (1, 5, 15 min) when this report was written: {_load_average(usable or 1)}",
         f"- Python {platform.python_version()} ({sys.executable}); {', '.join(versions)}",
         f"- Code: git commit {commit or 'unknown'}{' with local changes' if dirty else ''}",
         f"- Worker processes for the [ZNT26] solves: {workers + ' ($PAPER_REPRO_WORKERS)' if workers else f'{usable} (one per usable core)'}",
@@ -126,6 +143,22 @@ def solver_lines() -> list[str]:
     return lines
 
 
+def budget_lines() -> list[str]:
+    """What ``--quick`` and the full mode mean for the [ZNT26] artefacts."""
+    from paper_repro.zhang_common import FULL, QUICK, Budget  # noqa: PLC0415
+
+    def describe(budget: Budget) -> str:
+        sizes = ", ".join(f"N={n}/width {w}" for n, w in budget.sizes)
+        return f"{sizes}; {budget.trials} trials per row; time limit {budget.time_limit:g} s per SDP solve"
+
+    limit = os.environ.get("PAPER_REPRO_TIME_LIMIT")
+    return [
+        f"- [ZNT26] `--quick`: {describe(QUICK)}. Full (no flag): {describe(FULL)}.",
+        "- `$PAPER_REPRO_TIME_LIMIT` replaces either time limit"
+        + (f" (set to {limit} when this report was written)." if limit else " (not set when this report was written)."),
+    ]
+
+
 def _sections(md: str) -> tuple[str, list[str]]:
     """An artefact's Markdown without its References section, and those references."""
     lines = md.splitlines()
@@ -143,6 +176,19 @@ def _sections(md: str) -> tuple[str, list[str]]:
     return "\n".join(body).strip(), refs
 
 
+def _drop_repeats(md: str, seen: dict[str, str], name: str, min_length: int = 300) -> str:
+    """``md`` with every long paragraph printed earlier in the report replaced by a pointer to it."""
+    paragraphs = []
+    for paragraph in md.split("\n\n"):
+        if len(paragraph) >= min_length and paragraph in seen:
+            paragraphs.append(f"(As under {seen[paragraph]} above.)")
+            continue
+        if len(paragraph) >= min_length and not paragraph.lstrip().startswith("|"):
+            seen.setdefault(paragraph, name)
+        paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
 def _demote(md: str, levels: int) -> str:
     return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + levels) + " ", md, flags=re.MULTILINE)
 
@@ -155,10 +201,11 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
     """
     from paper_repro.__main__ import ARTEFACTS  # noqa: PLC0415 - the registry lives in the command line
 
-    names = sorted(ARTEFACTS) if names is None else list(names)
+    names = list(ARTEFACTS) if names is None else list(names)  # registry order: tables before figures
     data = _load(out)
     groups: dict[str, dict[str, Any]] = {}
     missing = []
+    seen: dict[str, str] = {}  # long paragraphs already printed (the shared Setup text) -> where
     for name in names:
         path = out / f"{name}.md"
         if not path.exists():
@@ -168,6 +215,7 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         key = refs[0].split("]", 1)[0].lstrip("[") if refs else "other"
         group = groups.setdefault(key, {"refs": [], "parts": []})
         group["refs"] += [r for r in refs if r not in group["refs"]]
+        body = _drop_repeats(body, seen, name)
         images = [p.name for p in sorted(out.glob(f"{name}*.png")) if p.name not in body]
         body += "".join(f"\n\n![{image}]({image})" for image in images)
         group["parts"].append(_demote(body, 2))
@@ -184,8 +232,10 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         "",
     ]
     if last is not None:
+        env = last.get("time_limit_env")
         lines.append(
-            f"- Last run: `{last['command']}` ({'quick' if last['quick'] else 'full'} mode, seed {last['seed']}), "
+            f"- Last run: `{'PAPER_REPRO_TIME_LIMIT=' + env + ' ' if env else ''}{last['command']}` "
+            f"({'quick' if last['quick'] else 'full'} mode, seed {last['seed']}), "
             f"total wall time {last['seconds']:.1f} s ({last['seconds'] / 60:.1f} min), finished {last['finished']}."
         )
     if data["artefacts"]:
@@ -197,6 +247,7 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
                 lines.append(f"| {name} | {mode} | {entry['seed']} | {entry['seconds']:.1f} | {entry['finished']} |")
     if missing:
         lines += ["", f"Not run into this folder: {', '.join(missing)}."]
+    lines += ["", *budget_lines()]
     lines += ["", "## Machine", "", *machine_lines(), "", "## Solver and tolerances", "", *solver_lines(), ""]
     order = sorted(groups, key=lambda k: (k != _PAPER_FIRST, k == "other", k))
     for key in order:

@@ -419,7 +419,11 @@ def summarize(rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[di
             ranks=_counts(r["ranks"] for r in group),
         )
         if "mse" in group[0]:
-            entry.update(mse=_mean(r["mse"] for r in group), rmse=_mean(r["rmse"] for r in group))
+            entry.update(
+                mse=_mean(r["mse"] for r in group),
+                mse_median=_median(r["mse"] for r in group),
+                rmse=_mean(r["rmse"] for r in group),
+            )
         out.append(entry)
     return out
 

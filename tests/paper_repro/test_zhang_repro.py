@@ -185,7 +185,7 @@ def test_figure1_and_table5_share_their_solves(smoke_out):
     table5 = {(r["loss"], r["noise_model"]): r for r in rows["table5"]}
     for r in figure:
         assert r["MSE"] == pytest.approx(table5[(r["loss"], r["training noise"])]["mse"])
-        assert r["min ||eps_i||"] <= r["mean ||eps_i||"] <= r["max ||eps_i||"]
+        assert r["min ‖eps_i‖"] <= r["mean ‖eps_i‖"] <= r["max ‖eps_i‖"]
 
 
 def test_report_groups_artefacts_by_paper_and_states_machine_and_solver(smoke_out):
@@ -198,6 +198,8 @@ def test_report_groups_artefacts_by_paper_and_states_machine_and_solver(smoke_ou
     assert "feas_tol=1e-06" in text and "gap_tol=1e-06" in text and "IPM" in text
     assert "Not run into this folder:" in text and "tmaf_sine" in text
     assert "## References" not in text  # folded into the paper headings
+    assert text.count("MATLAB's `randn`") == 1 and "(As under table1 above.)" in text  # the shared choices once
+    assert text.index("### Table 1 of [ZNT26]") < text.index("### Figure 1 of [ZNT26]")
 
 
 def test_command_line_writes_timings_and_report(smoke_out, monkeypatch):
