@@ -304,6 +304,7 @@ def solve_instance(inst: Instance) -> dict[str, Any]:
         "solvers_tried": " ".join(res.solver.tried) or res.solver.name,
         "lower_bound": fit.lower_bound,
         "loss_value": fit.loss_value,
+        "loss_scale": fit.loss_scale,
         "time_limit": inst.time_limit,
     }
     if inst.test_noise is not None:

@@ -34,7 +34,7 @@ from paper_repro.zhang_common import (
     write_rows,
 )
 
-__all__ = ["TABLES", "run_table", "run_table1", "run_table2", "run_table3", "run_table4", "target_rows"]
+__all__ = ["TABLES", "bound_note", "run_table", "run_table1", "run_table2", "run_table3", "run_table4", "target_rows"]
 
 #: table -> activation degrees (d_1, ..., d_D)
 TABLES: dict[int, tuple[int, ...]] = {1: (2, 2), 2: (2, 3), 3: (1, 1, 1), 4: (2, 1, 1)}
@@ -104,9 +104,37 @@ def target_rows(table: int, summary: list[dict[str, Any]], rows: list[dict[str, 
     return out
 
 
+def bound_note(rows: list[dict[str, Any]]) -> str | None:
+    """A warning when certified rows report a lower bound above the loss at their own minimizer.
+
+    momentsos compares bound and value to ``gap_tol`` relative to ``max(1, |value|)`` of the POP's
+    objective, which :func:`nets.solve_global` divides by ``loss_scale``; in loss units the tolerance
+    is ``gap_tol * loss_scale``, which large outputs make larger than the loss itself.
+    """
+    bad = [
+        r for r in rows
+        if r["certified"] and r["lower_bound"] is not None and r["loss_value"] is not None
+        and r["lower_bound"] > r["loss_value"] * (1 + 1e-9) + 1e-300
+    ]  # fmt: skip
+    if not bad:
+        return None
+    worst = max(bad, key=lambda r: r["lower_bound"] - r["loss_value"])
+    scale = max(r.get("loss_scale") or 0.0 for r in bad)
+    return (
+        f"- Certificates weaker than they read: {len(bad)} certified solve(s) report a lower bound above the loss at "
+        f"their own minimizer (worst: bound {worst['lower_bound']:.3g}, loss {worst['loss_value']:.3g}). The "
+        "certificate compares bound and value to gap_tol relative to the scaled objective loss / loss_scale, so in "
+        f"loss units it tolerates gap_tol x loss_scale (loss_scale up to {scale:.3g} here); with outputs this large "
+        "that exceeds the noise-level loss."
+    )
+
+
 def _notes(rows: list[dict[str, Any]]) -> str:
     seen = sorted({r["status"] for r in rows if r["status"] != "CERTIFIED"})
     lines = [f"- {status} ({sum(r['status'] == status for r in rows)} of {len(rows)} solves): {STATUS_NOTES[status]}." for status in seen if status in STATUS_NOTES]
+    note = bound_note(rows)
+    if note:
+        lines.append(note)
     lines.append(
         "- What to expect from the noise model (for certified fits; an uncertified estimate can be far off "
         "whatever the noise): the paper's loss sees only the averaged residual, so a shared eps shifts its target "

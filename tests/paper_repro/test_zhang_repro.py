@@ -211,3 +211,14 @@ def test_command_line_writes_timings_and_report(smoke_out, monkeypatch):
     assert timings["runs"][-1]["command"] == "python -m paper_repro table3 --out " + str(out) + " --quick --seed 0"
     report = (out / "REPORT.md").read_text()
     assert "total wall time" in report and "| table3 | quick | 0 |" in report
+
+
+def test_bound_note_flags_certified_bounds_above_the_loss():
+    from paper_repro.zhang_tables import bound_note
+
+    ok = {"certified": True, "lower_bound": 1e-3, "loss_value": 2e-3, "loss_scale": 10.0}
+    bad = {"certified": True, "lower_bound": 40.0, "loss_value": 1.6e-3, "loss_scale": 3.6e10}
+    uncertified = {"certified": False, "lower_bound": 5.0, "loss_value": 1.0, "loss_scale": 1.0}
+    assert bound_note([ok, uncertified]) is None
+    note = bound_note([ok, bad, uncertified])
+    assert note.startswith("- Certificates weaker than they read: 1 certified solve(s)") and "3.6e+10" in note
