@@ -2,13 +2,15 @@
 
 Adding an artefact is one entry in :data:`ARTEFACTS`: its name and ``"module:function"``, where the
 function takes ``(out: Path, *, quick: bool, seed: int)``, writes its files into ``out`` and returns
-its rows.  Modules are imported only when their artefact runs.
+its rows.  Modules are imported only when their artefact runs.  Every run ends by writing
+``DIR/REPORT.md`` from the outputs in ``DIR`` (:mod:`paper_repro.report`).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +20,13 @@ ARTEFACTS: dict[str, str] = {
     "tmaf_sine": "paper_repro.tmaf_approximation:run_sine",
     "tmaf_oscillatory": "paper_repro.tmaf_approximation:run_oscillatory",
     "digits": "paper_repro.digits_classification:run",
+    "table1": "paper_repro.zhang_tables:run_table1",
+    "table2": "paper_repro.zhang_tables:run_table2",
+    "table3": "paper_repro.zhang_tables:run_table3",
+    "table4": "paper_repro.zhang_tables:run_table4",
+    "table5": "paper_repro.zhang_residuals:run_table5",
+    "figure1": "paper_repro.zhang_residuals:run_figure1",
+    "noise_sweep": "paper_repro.zhang_noise:run_noise_sweep",
 }
 
 
@@ -48,10 +57,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch  # only the command line changes process-wide settings
 
     torch.set_num_threads(args.threads)
+    from paper_repro.report import record_run, write_report
+
+    started, seconds = time.perf_counter(), {}
     for name in names:
         start = time.perf_counter()
         load(name)(args.out, quick=args.quick, seed=args.seed)
-        print(f"{name}: wrote {args.out}/ in {time.perf_counter() - start:.1f} s")
+        seconds[name] = time.perf_counter() - start
+        print(f"{name}: wrote {args.out}/ in {seconds[name]:.1f} s", flush=True)
+    command = "python -m paper_repro " + " ".join(argv if argv is not None else sys.argv[1:])
+    record_run(args.out, seconds, quick=args.quick, seed=args.seed, total=time.perf_counter() - started, command=command)
+    print(f"report: {write_report(args.out)}")
     return 0
 
 

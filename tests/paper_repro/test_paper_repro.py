@@ -14,6 +14,8 @@ OUTPUTS = {
     "tmaf_oscillatory": "tmaf_oscillatory",
     "digits": "digits",
 }
+# the [ZNT26] artefacts: smoke-tested on a reduced budget in test_zhang_repro.py (their --quick takes minutes)
+ZHANG = {"table1", "table2", "table3", "table4", "table5", "figure1", "noise_sweep"}
 
 
 @pytest.fixture
@@ -26,10 +28,10 @@ def one_thread():
 
 
 def test_every_artefact_has_a_smoke_test():
-    assert set(ARTEFACTS) == set(OUTPUTS)
+    assert set(ARTEFACTS) == set(OUTPUTS) | ZHANG
 
 
-@pytest.mark.parametrize("name", sorted(ARTEFACTS))
+@pytest.mark.parametrize("name", sorted(OUTPUTS))
 def test_quick_mode_writes_tables_and_plots(name, tmp_path, one_thread):
     rows = load(name)(tmp_path, quick=True, seed=0)
     stem = OUTPUTS[name]

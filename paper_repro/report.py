@@ -1,0 +1,280 @@
+"""``REPORT.md``: one Markdown report generated from the files the artefacts wrote into an output folder.
+
+:func:`record_run` keeps ``timings.json`` in the folder (wall time, mode and seed of every artefact,
+the total of each run of the command line); :func:`write_report` reads it with every artefact's
+``NAME.md`` and ``NAME*.png`` and writes ``REPORT.md``: the run, the machine, the solver and its
+tolerances, then the artefacts grouped by the paper they reproduce (the first reference of each
+artefact's Markdown; artefacts of Zhang, Nie & Tang first). Nothing is recomputed here.
+
+``python -m paper_repro.report DIR`` regenerates the report of an existing folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["record_run", "write_report", "main"]
+
+TIMINGS = "timings.json"
+REPORT = "REPORT.md"
+_PACKAGES = ("numpy", "scipy", "sympy", "cvxpy", "clarabel", "scs", "torch", "matplotlib")
+_PAPER_FIRST = "ZNT26"  # the project's own paper leads the report
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _load(out: Path) -> dict[str, Any]:
+    path = out / TIMINGS
+    if path.exists():
+        return json.loads(path.read_text())
+    return {"artefacts": {}, "runs": []}
+
+
+def record_run(out: Path, artefacts: dict[str, float], *, quick: bool, seed: int, total: float, command: str) -> None:
+    """Add one run of the command line (seconds per artefact and in all) to ``out/timings.json``."""
+    data = _load(out)
+    finished = _now()
+    for name, seconds in artefacts.items():
+        data["artefacts"][name] = {"seconds": seconds, "quick": quick, "seed": seed, "finished": finished}
+    data["runs"].append(
+        {
+            "command": command, "artefacts": list(artefacts), "quick": quick, "seed": seed, "seconds": total,
+            "finished": finished, "time_limit_env": os.environ.get("PAPER_REPRO_TIME_LIMIT"),
+        }
+    )  # fmt: skip
+    (out / TIMINGS).write_text(json.dumps(data, indent=1))
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _proc_value(path: str, key: str) -> str | None:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        return None
+    return None
+
+
+def _load_average(cores: int) -> str:
+    try:
+        loads = os.getloadavg()
+    except OSError:
+        return "unknown"
+    text = ", ".join(f"{v:.1f}" for v in loads)
+    if loads[1] > cores:
+        text += " (above the core count: the machine was shared, so wall times are longer than on an idle one)"
+    return text
+
+
+def machine_lines() -> list[str]:
+    """The machine and software, one Markdown bullet each."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    memory = _proc_value("/proc/meminfo", "MemTotal")  # "24683568 kB"
+    if memory and memory.endswith(" kB") and memory[:-3].strip().isdigit():
+        memory = f"{int(memory[:-3]) / 2**20:.1f} GiB"
+    versions = []
+    for name in _PACKAGES:
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} (not installed)")
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    workers = os.environ.get("PAPER_REPRO_WORKERS")
+    return [
+        f"- Platform: {platform.platform()}; CPU: {_proc_value('/proc/cpuinfo', 'model name') or platform.processor() or 'unknown'}",
+        f"- Cores: {os.cpu_count()} logical, {usable} usable by this process; memory {memory or 'unknown'}; load "
+        f"average (1, 5, 15 min) when this report was written: {_load_average(usable or 1)}",
+        f"- Python {platform.python_version()} ({sys.executable}); {', '.join(versions)}",
+        f"- Code: git commit {commit or 'unknown'}{' with local changes' if dirty else ''}",
+        f"- Worker processes for the [ZNT26] solves: {workers + ' ($PAPER_REPRO_WORKERS)' if workers else f'{usable} (one per usable core)'}",
+    ]
+
+
+def solver_lines() -> list[str]:
+    """The SDP solvers, the default chain and every tolerance that decides a certificate."""
+    from momentsos.certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL  # noqa: PLC0415
+    from momentsos.rank import LargestGapRank  # noqa: PLC0415
+    from momentsos.solvers import CLARABEL_MAX_MATRIX, SOLVERS, available_solvers  # noqa: PLC0415
+
+    usable = available_solvers()
+    rank = LargestGapRank()
+    lines = [
+        f"- Installed SDP solvers: {', '.join(usable)}. Default chain (`solver=None`): MOSEK if licensed, COPT if "
+        f"installed, IPM (built in), CLARABEL when the moment matrix has at most {CLARABEL_MAX_MATRIX} rows, SCS; "
+        "the next one is tried when a solve is inaccurate or fails.",
+    ]
+    for name in usable:
+        spec = SOLVERS.get(name)
+        if spec is not None and spec.defaults:
+            lines.append(f"- {name} options: {', '.join(f'{k}={v}' for k, v in spec.defaults.items())}")
+    lines.append(
+        f"- Certificate: flat truncation with the rank rule LargestGapRank(ratio_tol={rank.ratio_tol:g}, "
+        f"zero_tol={rank.zero_tol:g}); every extracted atom feasible within feas_tol={DEFAULT_FEAS_TOL:g} and its "
+        f"objective within gap_tol={DEFAULT_GAP_TOL:g} (relative) of the bound; extraction pivot_tol=1e-6; a "
+        "minimum-trace re-solve on the optimal face when an accurate solve is not flat."
+    )
+    lines.append(
+        "- Time limits: the `time limit` of each artefact's Setup is momentsos' `time_limit` (seconds per SDP solve; "
+        "one instance may run several solves)."
+    )
+    return lines
+
+
+def budget_lines() -> list[str]:
+    """What ``--quick`` and the full mode mean for the [ZNT26] artefacts."""
+    from paper_repro.zhang_common import FULL, QUICK, Budget  # noqa: PLC0415
+
+    def describe(budget: Budget) -> str:
+        sizes = ", ".join(f"N={n}/width {w}" for n, w in budget.sizes)
+        return f"{sizes}; {budget.trials} trials per row; time limit {budget.time_limit:g} s per SDP solve"
+
+    limit = os.environ.get("PAPER_REPRO_TIME_LIMIT")
+    return [
+        f"- [ZNT26] `--quick`: {describe(QUICK)}. Full (no flag): {describe(FULL)}.",
+        "- `$PAPER_REPRO_TIME_LIMIT` replaces either time limit"
+        + (f" (set to {limit} when this report was written)." if limit else " (not set when this report was written)."),
+    ]
+
+
+def _sections(md: str) -> tuple[str, list[str]]:
+    """An artefact's Markdown without its References section, and those references."""
+    lines = md.splitlines()
+    body, refs, in_refs = [], [], False
+    for line in lines:
+        if line.startswith("## "):
+            in_refs = line.strip() == "## References"
+            if in_refs:
+                continue
+        if in_refs:
+            if line.startswith("- ["):
+                refs.append(line[2:])
+            continue
+        body.append(line)
+    return "\n".join(body).strip(), refs
+
+
+def _drop_repeats(md: str, seen: dict[str, str], name: str, min_length: int = 300) -> str:
+    """``md`` with every long paragraph printed earlier in the report replaced by a pointer to it."""
+    paragraphs = []
+    for paragraph in md.split("\n\n"):
+        if len(paragraph) >= min_length and paragraph in seen:
+            paragraphs.append(f"(As under {seen[paragraph]} above.)")
+            continue
+        if len(paragraph) >= min_length and not paragraph.lstrip().startswith("|"):
+            seen.setdefault(paragraph, name)
+        paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)
+
+
+def _demote(md: str, levels: int) -> str:
+    return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + levels) + " ", md, flags=re.MULTILINE)
+
+
+def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
+    """Write ``out/REPORT.md`` from the outputs in ``out``; returns its path.
+
+    ``names`` are the artefacts to include (default: every registered one); those without a
+    Markdown file in ``out`` are listed as not run.
+    """
+    from paper_repro.__main__ import ARTEFACTS  # noqa: PLC0415 - the registry lives in the command line
+
+    names = list(ARTEFACTS) if names is None else list(names)  # registry order: tables before figures
+    data = _load(out)
+    groups: dict[str, dict[str, Any]] = {}
+    missing = []
+    seen: dict[str, str] = {}  # long paragraphs already printed (the shared Setup text) -> where
+    for name in names:
+        path = out / f"{name}.md"
+        if not path.exists():
+            missing.append(name)
+            continue
+        body, refs = _sections(path.read_text())
+        key = refs[0].split("]", 1)[0].lstrip("[") if refs else "other"
+        group = groups.setdefault(key, {"refs": [], "parts": []})
+        group["refs"] += [r for r in refs if r not in group["refs"]]
+        body = _drop_repeats(body, seen, name)
+        images = [p.name for p in sorted(out.glob(f"{name}*.png")) if p.name not in body]
+        body += "".join(f"\n\n![{image}]({image})" for image in images)
+        group["parts"].append(_demote(body, 2))
+
+    runs = data["runs"]
+    last = runs[-1] if runs else None
+    lines = [
+        "# Reproduction report",
+        "",
+        f"Generated {_now()} by `paper_repro.report` from the files in this folder (CSV beside every table; "
+        "the images are PNG files in the same folder).",
+        "",
+        "## Run",
+        "",
+    ]
+    if last is not None:
+        env = last.get("time_limit_env")
+        lines.append(
+            f"- Last run: `{'PAPER_REPRO_TIME_LIMIT=' + env + ' ' if env else ''}{last['command']}` "
+            f"({'quick' if last['quick'] else 'full'} mode, seed {last['seed']}), "
+            f"total wall time {last['seconds']:.1f} s ({last['seconds'] / 60:.1f} min), finished {last['finished']}."
+        )
+    if data["artefacts"]:
+        lines += ["", "| artefact | mode | seed | wall time s | finished |", "|---|---|---|---|---|"]
+        for name in names:
+            entry = data["artefacts"].get(name)
+            if entry is not None:
+                mode = "quick" if entry["quick"] else "full"
+                lines.append(f"| {name} | {mode} | {entry['seed']} | {entry['seconds']:.1f} | {entry['finished']} |")
+    if missing:
+        lines += ["", f"Not run into this folder: {', '.join(missing)}."]
+    lines += ["", *budget_lines()]
+    lines += ["", "## Machine", "", *machine_lines(), "", "## Solver and tolerances", "", *solver_lines(), ""]
+    order = sorted(groups, key=lambda k: (k != _PAPER_FIRST, k == "other", k))
+    for key in order:
+        group = groups[key]
+        citation = next((r for r in group["refs"] if r.startswith(f"[{key}]")), key)
+        lines += [f"## {citation}", ""]
+        for part in group["parts"]:
+            lines += [part, ""]
+        others = [r for r in group["refs"] if not r.startswith(f"[{key}]")]
+        if others:
+            lines += ["References: " + "; ".join(others), ""]
+    path = out / REPORT
+    path.write_text("\n".join(lines))
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="python -m paper_repro.report", description="regenerate REPORT.md of an output folder")
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    if not args.out.is_dir():
+        parser.error(f"`out` must be an existing folder written by python -m paper_repro; got {str(args.out)!r}")
+    print(write_report(args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
