@@ -411,6 +411,8 @@ class NetFitResult:
         Seconds to build the POP and to run :func:`momentsos.minimize`.
     radius : float or None
         The ball ``||c||_2 <= radius`` the unknowns were restricted to, if any.
+    gap_tol : float
+        The certificate's relative gap tolerance (in the POP's units); see :attr:`resolution`.
     """
 
     net: PolyNet
@@ -426,6 +428,17 @@ class NetFitResult:
     solve_time: float = 0.0
     proof: str | None = None
     radius: float | None = None
+    gap_tol: float = DEFAULT_GAP_TOL
+
+    @property
+    def resolution(self) -> float | None:
+        """How far above the global minimum, in loss units, a certified loss may be:
+        ``gap_tol * max(1, |bound|)`` in the POP's units times :attr:`loss_scale`. The POP is the loss
+        divided by the data's scale, so for targets of size 1e4 this is far above a noise-level loss:
+        read a certificate as "global to within this", and compare it with :attr:`loss_value`."""
+        if self.lower_bound is None:
+            return None
+        return self.gap_tol * max(1.0, abs(self.lower_bound) / self.loss_scale) * self.loss_scale
 
     @property
     def global_minimum(self) -> bool:
@@ -504,6 +517,12 @@ class NetFitResult:
             f"  relaxation:  order {res.order}, solver {res.solver.name}, ranks "
             f"{None if res.flatness is None else list(res.flatness.ranks)}",
         ]
+        if self.global_minimum and self.resolution is not None:
+            coarse = self.loss_value is not None and self.resolution > max(self.loss_value, 1e-300)
+            lines.append(
+                f"  resolution:  global to within {self.resolution:.3g} in loss units"
+                + (" (larger than the loss itself: the data's scale limits what the certificate says)" if coarse else "")
+            )
         if self.coefficients is None:
             lines.append("  activations: none extracted")
         elif self.proof == "matching bound":
@@ -648,6 +667,7 @@ def solve_global(
         certified=res.success,
         proof=proof,
         radius=radius,
+        gap_tol=gap_tol,
         lower_bound=None if res.lower_bound is None else res.lower_bound * scale,
         loss_scale=scale,
         loss_value=None if coefficients is None else _loss_value(net, coefficients, X, Y, kind),

@@ -156,6 +156,9 @@ def test_noisy_linf_mean_with_a_coefficient_ball_is_certified_at_order_3(name):
     assert _max_error(fit.coefficients, truth) < 1e-1
     assert fit.loss_value == pytest.approx(fit.lower_bound, abs=1e-6 * fit.loss_scale)
     assert "over the ball ||c||_2 <= 3" in fit.summary()
+    # the certificate's resolution in loss units: gap_tol in the POP's units times the data's scale
+    assert fit.resolution == pytest.approx(1e-6 * max(1.0, fit.lower_bound / fit.loss_scale) * fit.loss_scale)
+    assert "resolution:  global to within" in fit.summary()
 
 
 def test_predict_without_coefficients_raises():
