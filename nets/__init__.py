@@ -47,6 +47,10 @@ _EXPORTS: dict[str, str] = {
     "gaussian_breakpoints": "nets.tmaf",
     "uniform_breakpoints": "nets.tmaf",
     "TropicalActivation": "nets.tropical",
+    "PolyNetModule": "nets.torch_net",
+    "GDResult": "nets.training",
+    "TrainStatus": "nets.training",
+    "train_gd": "nets.training",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -60,6 +64,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from nets.init import gains
     from nets.polynet import InvalidDataError, InvalidNetworkError, PolyNet, synthetic_data
     from nets.tmaf import TMAF, gaussian_breakpoints, uniform_breakpoints
+    from nets.torch_net import PolyNetModule
+    from nets.training import GDResult, TrainStatus, train_gd
     from nets.tropical import TropicalActivation
 
 
