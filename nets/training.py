@@ -244,6 +244,26 @@ def _progress(steps: int, enabled: bool) -> Any:
 # --- the loss --------------------------------------------------------------------------------
 
 
+class _AllReduceSum(torch.autograd.Function):
+    """Sum over processes; the gradient of each process's input is the sum of the output gradients."""
+
+    @staticmethod
+    def forward(ctx, tensor):  # type: ignore[override]
+        import torch.distributed as dist  # noqa: PLC0415
+
+        total = tensor.clone()
+        dist.all_reduce(total)
+        return total
+
+    @staticmethod
+    def backward(ctx, grad_output):  # type: ignore[override]
+        import torch.distributed as dist  # noqa: PLC0415
+
+        total = grad_output.clone()
+        dist.all_reduce(total)
+        return total
+
+
 def _loss(output: torch.Tensor, target: torch.Tensor, kind: Loss, count: int, world_size: int) -> torch.Tensor:
     """The loss of the whole (mini-)batch of ``count`` samples, from this process's share of it.
 
@@ -254,9 +274,7 @@ def _loss(output: torch.Tensor, target: torch.Tensor, kind: Loss, count: int, wo
     residual = output - target
     statistic = residual.square().sum().reshape(1) if kind is Loss.L2 else residual.sum(dim=0)
     if world_size > 1:
-        from torch.distributed.nn.functional import all_reduce  # noqa: PLC0415
-
-        statistic = all_reduce(statistic)
+        statistic = _AllReduceSum.apply(statistic)
     if kind is Loss.L2:
         return statistic[0] / count
     return (statistic / count).abs().max()
