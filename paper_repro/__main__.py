@@ -18,6 +18,7 @@ ARTEFACTS: dict[str, str] = {
     "tmaf_sine": "paper_repro.tmaf_approximation:run_sine",
     "tmaf_oscillatory": "paper_repro.tmaf_approximation:run_oscillatory",
     "digits": "paper_repro.digits_classification:run",
+    "gd_vs_sos": "paper_repro.gd_vs_sos:run",
 }
 
 
