@@ -202,7 +202,10 @@ def _initial_coefficients(module: PolyNetModule, init: Any, seed: int) -> list[N
         return None
     net = module.to_polynet()
     if isinstance(init, str):
-        _check_choice(init, "init", ["random"])
+        if init != "random":
+            raise ValueError(
+                f"Invalid `init={init!r}`; allowed: 'random', a NetFitResult, per-layer coefficient arrays or None"
+            )
         return net.random_coefficients(seed=seed)
     frontend = sys.modules.get("nets.frontend")
     if frontend is not None and isinstance(init, frontend.NetFitResult):

@@ -183,6 +183,14 @@ def test_runs_are_deterministic_for_a_seed_on_cpu_also_with_mini_batches(small):
     assert not np.array_equal(runs[0].loss_history, runs[2].loss_history)
 
 
+def test_progress_bar_goes_to_stderr_and_leaves_the_result_unchanged(small, capsys):
+    net, _, X, Y = small
+    quiet = nets.train_gd(net, (X, Y), steps=5, device="cpu", progress=False)
+    shown = nets.train_gd(net, (X, Y), steps=5, device="cpu", progress=True)
+    assert capsys.readouterr().out == ""
+    np.testing.assert_array_equal(quiet.loss_history, shown.loss_history)
+
+
 def test_full_batch_equals_mini_batch_of_all_samples(small):
     net, _, X, Y = small
     a = nets.train_gd(net, (X, Y), steps=10, device="cpu", progress=False)
@@ -234,7 +242,7 @@ def test_device_auto_resolves_and_cpu_tensors_are_accepted(small):
         ({"steps": 0}, ValueError, r"Invalid `steps=0`; allowed: an int >= 1"),
         ({"batch_size": 0}, ValueError, r"Invalid `batch_size=0`; allowed: None or an int >= 1"),
         ({"lr": -1.0}, ValueError, r"Invalid `lr=-1.0`"),
-        ({"init": "zeros"}, ValueError, r"Invalid `init='zeros'`; allowed: 'random'"),
+        ({"init": "zeros"}, ValueError, r"Invalid `init='zeros'`; allowed: 'random', a NetFitResult"),
         ({"init": [[1.0, 0.0], [0.0, 1.0]]}, ValueError, r"coefficients\[0\]` \(layer 1\) must be 3 finite numbers"),
         ({"device": "tpu:x"}, ValueError, r"Invalid `device='tpu:x'`"),
         ({"loss_tol": -1.0}, ValueError, r"Invalid `loss_tol=-1.0`"),
