@@ -2,7 +2,8 @@
 
 * The model of Zhang, Nie & Tang with fixed weights and one learnable polynomial per hidden layer
   (:class:`PolyNet`, numpy only), trained globally with a certificate by :func:`solve_global`
-  (:mod:`nets.frontend`; the loss is expanded numerically by :mod:`nets.expansion`).
+  (:mod:`nets.frontend`; the loss is expanded numerically by :mod:`nets.expansion`), or locally by
+  gradient descent in PyTorch (:meth:`PolyNet.to_torch`, :func:`train_gd`; :mod:`nets.training`).
 * Hermite, Fourier and monomial series (:mod:`nets.activations`), tropical max-plus functions
   (:mod:`nets.tropical`), trainable matrix activations (:mod:`nets.tmaf`), their variance-preserving
   initialisation (:mod:`nets.init`) and the least-squares conversion of a fixed activation

@@ -349,6 +349,12 @@ def train_gd(
     GDResult
         A diverged run has status ``DIVERGED`` and no coefficients.
 
+    Notes
+    -----
+    The normalised constants ``c_{l,0} = 1`` (``l < D``) of a normalised net stay fixed (their gradient
+    is zero; see :mod:`nets.torch_net`), also with learnable weights, so the coefficients compare
+    directly with :func:`nets.solve_global`'s and a fit can warm-start a wider net.
+
     Raises
     ------
     TypeError, ValueError (InvalidDataError, InvalidNetworkError)
