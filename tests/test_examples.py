@@ -25,13 +25,3 @@ def test_recover_activation_prints_certificate_polynomials_and_time():
     error = float(re.search(r"\|\|c_true - c_found\|\|_2 = (\S+)", out).group(1))
     assert error < 1e-5
     assert re.search(r"time: build \d+\.\d+ s, solve \d+\.\d+ s", out)
-
-
-def test_warm_start_certifies_the_small_net_and_fine_tunes_from_it():
-    out = _run("warm_start.py", "--quick", "--seed", "1")
-    assert "certified True" in out
-    small = float(re.search(r"small net .*train loss (\S+)", out).group(1))
-    start, end = (float(v) for v in re.search(r"warm start .*train loss (\S+) -> (\S+),", out).groups())
-    assert start == small  # the wide net starts as exactly the certified small net
-    assert end < start  # and gradient descent improves on it
-    assert len(re.findall(r"random init \[", out)) == 2 and "random init median" in out
