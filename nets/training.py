@@ -113,7 +113,9 @@ class GDResult:
     def predict(self, X: ArrayLike) -> NDArray[np.float64]:
         """Outputs ``f(x; c)`` of the trained network: shape ``(N, m_{D+1})``."""
         if self.net is None or self.coefficients is None:
-            raise ValueError("GDResult.predict: the run diverged, so there are no coefficients; allowed only after a finite run")
+            raise ValueError(
+                "GDResult.predict: the run diverged, so there are no coefficients; allowed only after a finite run"
+            )
         return self.net.forward(X, self.coefficients)
 
     def summary(self, precision: int = 6) -> str:
@@ -404,7 +406,8 @@ def train_gd(
     if world_size > 1:
         from torch.nn.parallel import DistributedDataParallel  # noqa: PLC0415
 
-        model = DistributedDataParallel(module, device_ids=[dev.index] if dev.type == "cuda" else None, broadcast_buffers=False)
+        device_ids = [dev.index] if dev.type == "cuda" else None
+        model = DistributedDataParallel(module, device_ids=device_ids, broadcast_buffers=False)  # buffers are constants
     param_dtype = module.activations[0].coefficients.dtype
     inputs = torch.as_tensor(X, dtype=param_dtype, device=dev)
     targets = torch.as_tensor(Y, dtype=param_dtype, device=dev)

@@ -91,10 +91,8 @@ def run(
         label = f"T{table} N={samples} w={width} sigma={noise:g}"
         for optimizer in optimizers:
             steps, lr = OPTIMIZERS[optimizer][1] if quick else OPTIMIZERS[optimizer][0]
-            results = [
-                nets.train_gd(net, (X, Y), loss=loss, optimizer=optimizer, steps=steps, lr=lr, seed=seed + r, device="cpu", progress=False)
-                for r in range(runs)
-            ]  # fmt: skip
+            options = {"loss": loss, "optimizer": optimizer, "steps": steps, "lr": lr, "device": "cpu", "progress": False}
+            results = [nets.train_gd(net, (X, Y), seed=seed + r, **options) for r in range(runs)]
             finals = [r.loss_value if r.success else float("nan") for r in results]
             reached = [r for r, v in zip(results, finals) if math.isfinite(v) and v <= fit.loss_value + SUCCESS_TOL * unit]
             rows.append(
@@ -141,13 +139,13 @@ def _write(out: Path, rows, curves, *, quick: bool, seed: int, loss: str, runs: 
     shown = ["table", "degrees", "N", "width", "noise", "optimizer", "success_rate", "diverged", "sos_loss",
              "gd_loss_median", "sos_abs_err", "gd_abs_err_success_median", "gd_err_vs_sos_success_median",
              "sos_time_s", "gd_time_median_s", "gd_time_total_s", "sos_certified"]  # fmt: skip
-    settings = ", ".join(
-        f"{name} {OPTIMIZERS[name][1 if quick else 0][0]} steps (lr {OPTIMIZERS[name][1 if quick else 0][1]:g})" for name in optimizers
-    )
+    chosen = {name: OPTIMIZERS[name][1 if quick else 0] for name in optimizers}
+    settings = ", ".join(f"{name} {steps} steps (lr {lr:g})" for name, (steps, lr) in chosen.items())
     sections = [
         (
             "Setup",
-            f"Configurations of the paper's Tables 1-4 [ZNT26] ({'quick mode: reduced sizes' if quick else 'smallest and largest sizes'}), "
+            f"Configurations of the paper's Tables 1-4 [ZNT26] "
+            f"({'quick mode: reduced sizes' if quick else 'smallest and largest sizes'}), "
             f"noiseless and sigma = 1e-2, seed {seed}. Loss `{loss}`. `nets.solve_global` once (default solver chain); "
             f"`nets.train_gd` from {runs} random initialisations per optimizer: {settings}, float64 on CPU. "
             f"A run reaches the global loss when its final loss is at most the certified minimum plus {SUCCESS_TOL:g} "
@@ -164,7 +162,8 @@ def _write(out: Path, rows, curves, *, quick: bool, seed: int, loss: str, runs: 
             "rates above are the fraction of random starts that found what the relaxation certifies.",
         ),
     ]
-    write_markdown(out / "gd_vs_sos.md", "Gradient descent vs the certified global solution (the paper's Tables 1-4)", sections, [ZNT26])
+    title = "Gradient descent vs the certified global solution (the paper's Tables 1-4)"
+    write_markdown(out / "gd_vs_sos.md", title, sections, [ZNT26])
 
     plt = pyplot()
     panels = len(curves) + 1
@@ -175,7 +174,8 @@ def _write(out: Path, rows, curves, *, quick: bool, seed: int, loss: str, runs: 
         axis.set_title(label, fontsize=8)
     axis = axes[-1]
     labels = [f"T{r['table']} {r['N']}/{r['width']} s={r['noise']:g} {r['optimizer']}" for r in rows]
-    axis.barh(np.arange(len(rows)), [r["success_rate"] for r in rows], color=["C0" if r["optimizer"] == "lbfgs" else "C1" for r in rows])
+    colours = ["C0" if r["optimizer"] == "lbfgs" else "C1" for r in rows]
+    axis.barh(np.arange(len(rows)), [r["success_rate"] for r in rows], color=colours)
     axis.set_yticks(np.arange(len(rows)), labels, fontsize=5)
     axis.set_xlim(0, 1)
     axis.set_xlabel("fraction of GD runs reaching the global loss")

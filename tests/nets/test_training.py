@@ -132,11 +132,12 @@ def test_loss_equals_the_pop_objective_of_loss_problem_for_both_losses(small):
     for seed in range(3):
         coefficients = net.random_coefficients(seed=10 + seed)
         z = net.vector_from_coefficients(coefficients)
-        res = nets.train_gd(net.to_torch(coefficients), (X, Y), loss="l2", steps=1, lr=1e-12, init=None, device="cpu", progress=False)
+        at = {"steps": 1, "lr": 1e-12, "init": None, "device": "cpu", "progress": False}  # evaluate, barely move
+        res = nets.train_gd(net.to_torch(coefficients), (X, Y), loss="l2", **at)
         pop = nets.loss_problem(net, (X, Y), loss="l2")
         torch_loss = res.loss_history[0]
         assert torch_loss == pytest.approx(pop.evaluate_objective(z) * rms**2 * Y.shape[1], rel=1e-10)
-        res = nets.train_gd(net.to_torch(coefficients), (X, Y), loss="linf-mean", steps=1, lr=1e-12, init=None, device="cpu", progress=False)
+        res = nets.train_gd(net.to_torch(coefficients), (X, Y), loss="linf-mean", **at)
         pop = nets.loss_problem(net, (X, Y), loss="linf-mean")
         # the epigraph POP's value at c is the smallest feasible theta: its violation at theta = 0
         theta = pop.violation(np.append(z, 0.0))
@@ -167,7 +168,8 @@ def test_lbfgs_recovers_the_truth_and_keeps_the_normalised_constant(small):
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "lbfgs"])
 def test_every_optimizer_lowers_the_loss_and_never_moves_fixed_constants(small, optimizer):
     net, _, X, Y = small
-    res = nets.train_gd(net, (X, Y), optimizer=optimizer, steps=30, lr={"adam": 1e-2, "sgd": 1e-3, "lbfgs": 1.0}[optimizer], seed=5, device="cpu", progress=False)
+    lr = {"adam": 1e-2, "sgd": 1e-3, "lbfgs": 1.0}[optimizer]
+    res = nets.train_gd(net, (X, Y), optimizer=optimizer, steps=30, lr=lr, seed=5, device="cpu", progress=False)
     assert res.status in (nets.TrainStatus.FINISHED, nets.TrainStatus.STALLED)
     assert res.loss_value < res.loss_history[0]
     assert res.coefficients[0][0] == 1.0
