@@ -2,7 +2,8 @@
 
 * The model of Zhang, Nie & Tang with fixed weights and one learnable polynomial per hidden layer
   (:class:`PolyNet`, numpy only), trained globally with a certificate by :func:`solve_global`
-  (:mod:`nets.frontend`; the loss is expanded numerically by :mod:`nets.expansion`).
+  (:mod:`nets.frontend`; the loss is expanded numerically by :mod:`nets.expansion`), or locally by
+  gradient descent in PyTorch (:meth:`PolyNet.to_torch`, :func:`train_gd`; :mod:`nets.training`).
 * Hermite, Fourier and monomial series (:mod:`nets.activations`), tropical max-plus functions
   (:mod:`nets.tropical`), trainable matrix activations (:mod:`nets.tmaf`), their variance-preserving
   initialisation (:mod:`nets.init`) and the least-squares conversion of a fixed activation
@@ -47,6 +48,10 @@ _EXPORTS: dict[str, str] = {
     "gaussian_breakpoints": "nets.tmaf",
     "uniform_breakpoints": "nets.tmaf",
     "TropicalActivation": "nets.tropical",
+    "PolyNetModule": "nets.torch_net",
+    "GDResult": "nets.training",
+    "TrainStatus": "nets.training",
+    "train_gd": "nets.training",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -60,6 +65,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from nets.init import gains
     from nets.polynet import InvalidDataError, InvalidNetworkError, PolyNet, synthetic_data
     from nets.tmaf import TMAF, gaussian_breakpoints, uniform_breakpoints
+    from nets.torch_net import PolyNetModule
+    from nets.training import GDResult, TrainStatus, train_gd
     from nets.tropical import TropicalActivation
 
 

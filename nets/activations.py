@@ -12,14 +12,22 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from torch import nn
+from torch.autograd.function import once_differentiable
 
 from nets import init as vp
 from nets.bases import check_degree, get_basis, hermite_to_monomial, monomial_to_hermite
-from nets.functional import series_activation
+from nets.functional import _as_channels, _channel_sum, _column, _compute_dtype, series_activation
 
-__all__ = ["SeriesActivation", "HermiteActivation", "FourierActivation", "PolynomialActivation", "check_num_channels"]
+__all__ = [
+    "SeriesActivation",
+    "HermiteActivation",
+    "FourierActivation",
+    "PolynomialActivation",
+    "check_num_channels",
+    "horner_activation",
+]
 
 
 def check_num_channels(num_channels: object) -> int | None:
@@ -172,7 +180,7 @@ class SeriesActivation(nn.Module):
             )
         module = _MODULES[target](
             self.degree,
-            self.num_channels,
+            num_channels=self.num_channels,
             fused=self.fused,
             device=self.coefficients.device,
             dtype=self.coefficients.dtype,
@@ -230,19 +238,180 @@ class FourierActivation(SeriesActivation):
         super().__init__(degree, None, num_channels, fused=fused, device=device, dtype=dtype)
 
 
-class PolynomialActivation(SeriesActivation):
-    r"""Learnable polynomial in ascending powers :math:`F(x) = \sum_{k=0}^n m_k x^k`.
+def _as_coefficient_array(coefficients: object, degree: int) -> NDArray[np.float64]:
+    """Validate given ascending-power coefficients: shape ``(degree + 1,)`` or ``(C, degree + 1)``, finite."""
+    if isinstance(coefficients, torch.Tensor):
+        coefficients = coefficients.detach().cpu().double().numpy()
+    try:
+        values = np.array(coefficients, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"`coefficients` must be an array of {degree + 1} numbers (ascending powers) or of shape "
+            f"(num_channels, {degree + 1}); got {type(coefficients).__name__}"
+        ) from None
+    if values.ndim not in (1, 2) or values.shape[-1] != degree + 1:
+        raise ValueError(
+            f"`coefficients` must have shape ({degree + 1},) or (num_channels, {degree + 1}) for degree={degree} "
+            f"(ascending powers c_0..c_{degree}); got shape {values.shape}"
+        )
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"`coefficients` must be finite; got {values.tolist()!r}")
+    return values
 
-    ``coefficients = (m_0, ..., m_n)``, the ``numpy.polynomial`` order.  Parameters, shapes and
-    attributes as in :class:`SeriesActivation`.  Initialisation: the same function as
-    :class:`HermiteActivation`'s VP initialisation, written in powers.
+
+class _HornerFunction(torch.autograd.Function):
+    """``p(x) = c_0 + x (c_1 + x (c_2 + ...))``; backward recomputes from the saved ``x`` by Horner too."""
+
+    @staticmethod
+    def forward(ctx, x, coefficients):  # type: ignore[override]
+        per_channel = coefficients.dim() == 2
+        coef = coefficients if per_channel else coefficients.unsqueeze(0)
+        cdtype = _compute_dtype(x.dtype)
+        x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
+        c = coef.to(cdtype)
+        y = _horner(x3, c)
+        ctx.save_for_backward(x, coefficients)
+        return y.to(x.dtype).reshape(x.shape)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_output):  # type: ignore[override]
+        x, coefficients = ctx.saved_tensors
+        per_channel = coefficients.dim() == 2
+        coef = coefficients if per_channel else coefficients.unsqueeze(0)
+        cdtype = _compute_dtype(x.dtype)
+        x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
+        g3 = grad_output.reshape(x3.shape).to(cdtype)
+        c = coef.to(cdtype)
+        degree = c.shape[1] - 1
+        # p'(x) = sum_k k c_k x^(k-1), again by Horner
+        slope = _horner(x3, c[:, 1:] * torch.arange(1, degree + 1, dtype=cdtype, device=c.device))
+        grad_x = (g3 * slope).to(x.dtype).reshape(x.shape)
+        grad_coef = None
+        if ctx.needs_input_grad[1]:
+            # dp/dc_k = x^k: accumulate the powers once, contracting each with the incoming gradient
+            grads = [_channel_sum(g3)]
+            power = g3
+            for _ in range(degree):
+                power = power * x3
+                grads.append(_channel_sum(power))
+            grad_coef = torch.stack(grads, dim=1).to(coefficients.dtype).reshape(coefficients.shape)
+        return grad_x, grad_coef
+
+
+def _horner(x3: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """``sum_k c[:, k] x3^k`` for ``x3`` of shape ``(N, C, L)`` and ``c`` of shape ``(C, K)``, by Horner."""
+    degree = c.shape[1] - 1
+    if degree == 0:  # the derivative of a degree-1 polynomial
+        return _column(c, 0).expand_as(x3).clone()
+    y = torch.addcmul(_column(c, degree - 1), x3, _column(c, degree))
+    for k in range(degree - 2, -1, -1):
+        y = y.mul_(x3).add_(_column(c, k))
+    return y
+
+
+def horner_activation(x: torch.Tensor, coefficients: torch.Tensor) -> torch.Tensor:
+    """``p(x) = sum_k c_k x^k`` elementwise by Horner's rule; ``coefficients`` ascending, ``(K,)`` or ``(C, K)``.
+
+    Same channel convention, dtype rule and saved-memory bound as :func:`nets.series_activation`.
+
+    >>> horner_activation(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([1.0, 0.0, 3.0]))
+    tensor([ 1.,  4., 13.])
+    """
+    return _HornerFunction.apply(x, coefficients)
+
+
+class PolynomialActivation(SeriesActivation):
+    r"""Learnable polynomial in ascending powers :math:`p(x) = \sum_{k=0}^n c_k x^k`, evaluated by Horner's rule.
+
+    Parameters
+    ----------
+    degree : int
+        Positive degree ``n``.
+    coefficients : array_like, optional
+        Initial coefficients ``(c_0, ..., c_n)`` (the ``numpy.polynomial`` order), shape ``(n + 1,)``
+        or ``(num_channels, n + 1)``; :meth:`reset_parameters` restores them.  Default: the same
+        function as :class:`HermiteActivation`'s variance-preserving initialisation, written in powers.
+        For compatibility with the ``(degree, num_channels)`` signature of the other series modules,
+        an int in this position is read as ``num_channels`` (a coefficient vector is never a scalar).
+    num_channels : int, optional
+        ``None``: one coefficient vector for the whole layer; ``C``: one per channel of dimension 1.
+        Inferred from 2-D ``coefficients`` when omitted.
+    device, dtype
+        Factory arguments for the parameter.
+    fused : bool, keyword-only
+        Evaluate with the ``torch.compile``-fused kernels of :func:`nets.series_activation` (power
+        recurrence) instead of the eager Horner kernel.  Default False.
+
+    Shape
+    -----
+    - Input: ``(*)``; ``(N, C, *)`` when ``num_channels = C``.
+    - Output: same shape and dtype as the input (float32, float64, bfloat16, float16; reduced
+      precision is evaluated in float32).
+
+    Attributes
+    ----------
+    coefficients : Parameter, shape (n + 1,) or (num_channels, n + 1)
+        Ascending powers.  Initialised by :meth:`reset_parameters` (see ``coefficients`` above).
+
+    Notes
+    -----
+    Horner's rule ``c_0 + x (c_1 + x (c_2 + \dots))`` takes ``n`` multiply-adds and is the backward
+    stable way to evaluate a polynomial in powers.  Backward saves only the input and the coefficients
+    and recomputes ``p'`` by Horner, so the memory per element does not grow with the degree.
+
+    Examples
+    --------
+    >>> act = PolynomialActivation(2, coefficients=[1.0, -1.0, 0.5], dtype=torch.float64)
+    >>> act(torch.tensor([0.0, 2.0], dtype=torch.float64)).detach()   # 1 - x + x^2 / 2
+    tensor([1., 1.], dtype=torch.float64)
+    >>> act
+    PolynomialActivation(degree=2, basis='monomial')
     """
 
     basis_name = "monomial"
     _initial = staticmethod(vp.monomial_variance_preserving)
 
-    def __init__(self, degree: int, num_channels: int | None = None, *, fused: bool = False, device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        degree: int,
+        coefficients: ArrayLike | torch.Tensor | int | None = None,
+        num_channels: int | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        *,
+        fused: bool = False,
+    ) -> None:
+        if isinstance(coefficients, (int, np.integer)) and not isinstance(coefficients, bool):
+            if num_channels is not None:
+                raise TypeError(
+                    f"`coefficients` must be an array of ascending-power coefficients, got the int {coefficients!r} "
+                    f"together with num_channels={num_channels!r}"
+                )
+            coefficients, num_channels = None, int(coefficients)
+        given = None if coefficients is None else _as_coefficient_array(coefficients, check_degree(degree))
+        if given is not None and given.ndim == 2:
+            channels = check_num_channels(num_channels)
+            if channels is not None and channels != given.shape[0]:
+                raise ValueError(
+                    f"`coefficients` has {given.shape[0]} rows but num_channels={channels}; give one row per "
+                    "channel or a single vector shared by all channels"
+                )
+            num_channels = given.shape[0]
         super().__init__(degree, None, num_channels, fused=fused, device=device, dtype=dtype)
+        self._given = given
+        if given is not None:
+            self.reset_parameters()
+
+    def initial_coefficients(self) -> NDArray[np.float64]:
+        """The coefficients :meth:`reset_parameters` writes: the given ones, else variance-preserving."""
+        given = getattr(self, "_given", None)
+        return super().initial_coefficients() if given is None else given.copy()
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        if self.fused:
+            return super().forward(input)
+        return _HornerFunction.apply(input, self.coefficients)
 
 
 #: Module class per basis name (used by :meth:`SeriesActivation.to_basis`).

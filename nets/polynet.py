@@ -337,6 +337,47 @@ class PolyNet:
 
     __call__ = forward
 
+    # -- PyTorch ------------------------------------------------------------------------------
+    def to_torch(
+        self,
+        coefficients: Sequence[ArrayLike] | None = None,
+        learn_weights: bool = False,
+        *,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> Any:
+        """This network as a :class:`nets.torch_net.PolyNetModule` (an ``nn.Module``; imports torch).
+
+        Parameters
+        ----------
+        coefficients : list of array_like, optional
+            Activation coefficients per layer, ascending powers, normalised constants equal to 1.
+            Default: the variance-preserving initialisation of :class:`nets.PolynomialActivation`
+            with the normalised constants ``c_{l,0}`` (``l < D``) set to 1.
+        learn_weights : bool, default False
+            ``False``: the weights and biases are buffers (the paper's model, fixed weights).
+            ``True``: they are parameters, trained with the activations (larger models).
+        device, dtype : keyword-only
+            Of the module's tensors; ``dtype`` defaults to ``torch.float64``.
+
+        Examples
+        --------
+        >>> net = PolyNet([np.eye(2), np.ones((1, 2))], degrees=[2])
+        >>> module = net.to_torch([[0.0, 0.0, 1.0]])
+        >>> import torch
+        >>> module(torch.tensor([[1.0, 2.0]])).tolist()
+        [[5.0]]
+        """
+        from nets.activations import PolynomialActivation  # noqa: PLC0415 - torch stays optional
+        from nets.torch_net import PolyNetModule  # noqa: PLC0415
+
+        if coefficients is None:
+            coefficients = [PolynomialActivation(d).initial_coefficients() for d in self.degrees]
+            if self.normalize:
+                for c in coefficients[:-1]:
+                    c[0] = 1.0
+        return PolyNetModule(self, coefficients, learn_weights=learn_weights, device=device, dtype=dtype)
+
     # -- display ------------------------------------------------------------------------------
     def symbols(self) -> tuple[Any, ...]:
         """sympy Symbols of the unknowns (imports sympy; for display and cross-checks only)."""

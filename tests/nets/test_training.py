@@ -1,0 +1,266 @@
+"""PolynomialActivation (Horner, given coefficients), PolyNet.to_torch and train_gd on CPU."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import nets
+from nets.activations import horner_activation
+
+
+@pytest.fixture
+def small():
+    """A 3-layer net with its data (noiseless) and the true coefficients."""
+    net = nets.PolyNet.random([4, 4, 4, 4], degrees=[2, 1], seed=0)
+    truth = net.random_coefficients(seed=1)
+    X, Y = nets.synthetic_data(net, truth, nsamples=12, seed=2)
+    return net, truth, X, Y
+
+
+# --- PolynomialActivation -----------------------------------------------------------------------
+
+
+def test_horner_matches_numpy_polyval_and_the_power_series():
+    c = np.array([0.5, -1.0, 2.0, 0.25, -0.125])
+    x = np.linspace(-3, 3, 41)
+    act = nets.PolynomialActivation(4, coefficients=c, dtype=torch.float64)
+    np.testing.assert_allclose(act(torch.from_numpy(x)).detach().numpy(), np.polynomial.polynomial.polyval(x, c), rtol=1e-14)
+    fused_free = nets.series_activation(torch.from_numpy(x), torch.from_numpy(c), "monomial")
+    torch.testing.assert_close(act(torch.from_numpy(x)), fused_free, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+def test_given_coefficients_set_the_parameter_and_output_dtype_is_input_dtype(dtype):
+    act = nets.PolynomialActivation(2, [1.0, -2.0, 3.0], dtype=dtype)
+    assert act.coefficients.dtype == dtype
+    x = torch.tensor([0.0, 1.0, -1.0]).to(dtype)
+    y = act(x)
+    assert y.dtype == dtype
+    torch.testing.assert_close(y.float(), torch.tensor([1.0, 2.0, 6.0]), rtol=1e-2, atol=1e-2)
+
+
+def test_per_channel_coefficients_infer_num_channels_and_reset_restores_them():
+    c = [[1.0, 0.0, 1.0], [0.0, 2.0, 0.0]]
+    act = nets.PolynomialActivation(2, coefficients=c)
+    assert act.num_channels == 2 and "num_channels=2" in repr(act)
+    x = torch.tensor([[2.0, 3.0]])
+    torch.testing.assert_close(act(x), torch.tensor([[5.0, 6.0]]))
+    with torch.no_grad():
+        act.coefficients.mul_(7)
+    act.reset_parameters()
+    torch.testing.assert_close(act.coefficients, torch.tensor(c))
+
+
+def test_one_vector_broadcasts_to_channels_and_an_int_keeps_meaning_num_channels():
+    act = nets.PolynomialActivation(1, [0.0, 1.0], num_channels=3)
+    assert act.coefficients.shape == (3, 2)
+    assert nets.PolynomialActivation(3, 4).num_channels == 4  # (degree, num_channels) of the other series modules
+    default = nets.PolynomialActivation(3)
+    torch.testing.assert_close(default.coefficients.double(), torch.from_numpy(nets.init.monomial_variance_preserving(3)))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"coefficients": [1.0, 2.0]}, ValueError, r"shape \(4,\) or \(num_channels, 4\) for degree=3.*got shape \(2,\)"),
+        ({"coefficients": [1.0, np.nan, 0.0, 0.0]}, ValueError, r"`coefficients` must be finite"),
+        ({"coefficients": [[1.0] * 4] * 2, "num_channels": 3}, ValueError, r"2 rows but num_channels=3"),
+        ({"coefficients": 2, "num_channels": 3}, TypeError, r"got the int 2 together with num_channels=3"),
+        ({"coefficients": "abcd"}, (TypeError, ValueError), r"`coefficients`"),
+    ],
+)
+def test_bad_coefficients_name_the_argument(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        nets.PolynomialActivation(3, **kwargs)
+
+
+def test_horner_gradcheck_and_saved_memory():
+    x = torch.randn(6, 3, dtype=torch.float64, requires_grad=True)
+    for c in (torch.randn(5, dtype=torch.float64), torch.randn(3, 5, dtype=torch.float64)):
+        assert torch.autograd.gradcheck(horner_activation, (x, c.requires_grad_()))
+    act = nets.PolynomialActivation(12)
+    y = act(torch.randn(8, 4, requires_grad=True))
+    saved = [t for t in y.grad_fn.saved_tensors]
+    assert len(saved) == 2 and saved[1] is act.coefficients  # only x and the coefficients
+
+
+def test_fused_keyword_still_selects_the_compiled_power_series():
+    act = nets.PolynomialActivation(3, fused=True)
+    assert act.fused and "fused=True" in repr(act)
+
+
+# --- PolyNet.to_torch -----------------------------------------------------------------------------
+
+
+def test_module_equals_polynet_forward_and_weights_are_buffers(small):
+    net, truth, X, _ = small
+    module = net.to_torch(truth)
+    out = module(torch.from_numpy(X)).detach().numpy()
+    np.testing.assert_allclose(out, net.forward(X, truth), rtol=1e-13, atol=1e-13)
+    assert {n for n, _ in module.named_parameters()} == {"activations.0.coefficients", "activations.1.coefficients"}
+    assert "weight_1" in dict(module.named_buffers())
+    learn = net.to_torch(truth, learn_weights=True)
+    assert "weight_3" in dict(learn.named_parameters()) and learn.learn_weights
+    for a, b in zip(module.coefficients(), truth):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_to_torch_default_keeps_the_normalised_constants_and_follows_dtype(small):
+    net = small[0]
+    module = net.to_torch(dtype=torch.float32)
+    assert module.coefficients()[0][0] == 1.0 and module.fixed_layers == (1,)
+    assert all(t.dtype == torch.float32 for t in module.state_dict().values())
+    assert "widths=[4, 4, 4, 4], degrees=[2, 1], learn_weights=False" in repr(module)
+
+
+def test_to_torch_rejects_unnormalised_coefficients(small):
+    net = small[0]
+    with pytest.raises(ValueError, match=r"c_1,0\) is .*2\.0.*, but this net is normalised"):
+        net.to_torch([[2.0, 1.0, 1.0], [0.0, 1.0]])
+
+
+# --- train_gd ------------------------------------------------------------------------------------
+
+
+def test_loss_equals_the_pop_objective_of_loss_problem_for_both_losses(small):
+    """The torch loss at any coefficients is the POP objective of nets.loss_problem times its documented scale."""
+    net, _, X, Y = small
+    Y = Y + 0.05 * np.random.default_rng(3).standard_normal(Y.shape)  # a non-zero loss
+    rms = float(np.sqrt(np.mean(Y**2)))
+    for seed in range(3):
+        coefficients = net.random_coefficients(seed=10 + seed)
+        z = net.vector_from_coefficients(coefficients)
+        at = {"steps": 1, "lr": 1e-12, "init": None, "device": "cpu", "progress": False}  # evaluate, barely move
+        res = nets.train_gd(net.to_torch(coefficients), (X, Y), loss="l2", **at)
+        pop = nets.loss_problem(net, (X, Y), loss="l2")
+        torch_loss = res.loss_history[0]
+        assert torch_loss == pytest.approx(pop.evaluate_objective(z) * rms**2 * Y.shape[1], rel=1e-10)
+        res = nets.train_gd(net.to_torch(coefficients), (X, Y), loss="linf-mean", **at)
+        pop = nets.loss_problem(net, (X, Y), loss="linf-mean")
+        # the epigraph POP's value at c is the smallest feasible theta: its violation at theta = 0
+        theta = pop.violation(np.append(z, 0.0))
+        assert pop.violation(np.append(z, theta)) <= 1e-14
+        assert res.loss_history[0] == pytest.approx(theta * rms, rel=1e-10)
+
+
+def test_gd_loss_equals_solve_global_loss_value_at_its_minimizer(small):
+    net, _, X, Y = small
+    fit = nets.solve_global(net, (X, Y), loss="l2")
+    assert fit.certified
+    res = nets.train_gd(net, (X, Y), loss="l2", steps=1, lr=1e-12, init=fit, device="cpu", progress=False)
+    assert res.loss_history[0] == pytest.approx(fit.loss_value, abs=1e-18)
+
+
+def test_lbfgs_recovers_the_truth_and_keeps_the_normalised_constant(small):
+    net, truth, X, Y = small
+    res = nets.train_gd(net, (X, Y), optimizer="lbfgs", steps=200, init=truth, seed=0, device="cpu", progress=False)
+    assert res.loss_value == pytest.approx(0.0, abs=1e-20)
+    # from a random start: the loss decreases, the fixed constant stays exactly 1
+    res = nets.train_gd(net, (X, Y), optimizer="lbfgs", steps=60, seed=4, device="cpu", progress=False)
+    assert res.success and res.loss_value < res.loss_history[0]
+    assert res.coefficients[0][0] == 1.0
+    np.testing.assert_allclose(res.predict(X), net.forward(X, res.coefficients))
+    assert "lbfgs" in res.summary() and "p_2(t)" in res.summary()
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "lbfgs"])
+def test_every_optimizer_lowers_the_loss_and_never_moves_fixed_constants(small, optimizer):
+    net, _, X, Y = small
+    lr = {"adam": 1e-2, "sgd": 1e-3, "lbfgs": 1.0}[optimizer]
+    res = nets.train_gd(net, (X, Y), optimizer=optimizer, steps=30, lr=lr, seed=5, device="cpu", progress=False)
+    assert res.status in (nets.TrainStatus.FINISHED, nets.TrainStatus.STALLED)
+    assert res.loss_value < res.loss_history[0]
+    assert res.coefficients[0][0] == 1.0
+    assert res.loss_history.shape == (res.steps,) and res.wall_time > 0 and res.device == "cpu"
+
+
+def test_runs_are_deterministic_for_a_seed_on_cpu_also_with_mini_batches(small):
+    net, _, X, Y = small
+    runs = [nets.train_gd(net, (X, Y), steps=40, seed=s, batch_size=5, device="cpu", progress=False) for s in (7, 7, 8)]
+    np.testing.assert_array_equal(runs[0].loss_history, runs[1].loss_history)
+    for a, b in zip(runs[0].coefficients, runs[1].coefficients):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(runs[0].loss_history, runs[2].loss_history)
+
+
+def test_progress_bar_goes_to_stderr_and_leaves_the_result_unchanged(small, capsys):
+    net, _, X, Y = small
+    quiet = nets.train_gd(net, (X, Y), steps=5, device="cpu", progress=False)
+    shown = nets.train_gd(net, (X, Y), steps=5, device="cpu", progress=True)
+    assert capsys.readouterr().out == ""
+    np.testing.assert_array_equal(quiet.loss_history, shown.loss_history)
+
+
+def test_full_batch_equals_mini_batch_of_all_samples(small):
+    net, _, X, Y = small
+    a = nets.train_gd(net, (X, Y), steps=10, device="cpu", progress=False)
+    b = nets.train_gd(net, (X, Y), steps=10, batch_size=len(X), device="cpu", progress=False)
+    np.testing.assert_allclose(a.loss_history, b.loss_history, rtol=1e-12)  # a permutation reorders the sum only
+
+
+def test_divergence_is_reported_and_returns_no_solution(small):
+    net, _, X, Y = small
+    res = nets.train_gd(net, (X, Y), optimizer="sgd", lr=10.0, steps=200, seed=0, device="cpu", progress=False)
+    assert res.status is nets.TrainStatus.DIVERGED and not res.success
+    assert res.coefficients is None and res.loss_value is None and res.net is None
+    assert not np.isfinite(res.loss_history[-1]) or res.steps < 200
+    with pytest.raises(ValueError, match="the run diverged"):
+        res.predict(X)
+
+
+def test_loss_tol_stops_early(small):
+    net, truth, X, Y = small
+    start = [truth[0], truth[1] + 0.01]
+    res = nets.train_gd(net, (X, Y), optimizer="lbfgs", steps=500, init=start, loss_tol=1e-8, device="cpu", progress=False)
+    assert res.status is nets.TrainStatus.CONVERGED
+    assert res.loss_history[-1] <= 1e-8 < res.loss_history[0] and res.steps < 500
+
+
+def test_learnable_weights_train_and_warm_start_from_a_smaller_nets_fit(small):
+    net, _, X, Y = small
+    fit = nets.solve_global(net, (X, Y), loss="l2")
+    wide = nets.PolyNet.random([4, 6, 5, 4], degrees=[2, 1], seed=9)
+    module = wide.to_torch(learn_weights=True)
+    res = nets.train_gd(module, (X, Y), init=fit, steps=50, device="cpu", progress=False)
+    assert res.module is module and res.success
+    np.testing.assert_allclose(res.loss_history[0], np.mean(np.sum((wide.forward(X, fit.coefficients) - Y) ** 2, axis=1)))
+    assert not np.array_equal(res.net.weights[0], wide.weights[0])  # the weights moved
+    assert res.coefficients[0][0] == 1.0
+
+
+def test_device_auto_resolves_and_cpu_tensors_are_accepted(small):
+    net, _, X, Y = small
+    res = nets.train_gd(net, (torch.from_numpy(X), torch.from_numpy(Y)), steps=2, device="auto", progress=False)
+    assert res.device == ("cuda" if torch.cuda.is_available() else "cpu") or res.device.startswith("cuda")
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"loss": "l1"}, ValueError, r"Invalid `loss='l1'`; allowed: 'linf-mean', 'l2'"),
+        ({"optimizer": "rmsprop"}, ValueError, r"Invalid `optimizer='rmsprop'`; allowed: 'adam', 'lbfgs', 'sgd'"),
+        ({"steps": 0}, ValueError, r"Invalid `steps=0`; allowed: an int >= 1"),
+        ({"batch_size": 0}, ValueError, r"Invalid `batch_size=0`; allowed: None or an int >= 1"),
+        ({"lr": -1.0}, ValueError, r"Invalid `lr=-1.0`"),
+        ({"init": "zeros"}, ValueError, r"Invalid `init='zeros'`; allowed: 'random', a NetFitResult"),
+        ({"init": [[1.0, 0.0], [0.0, 1.0]]}, ValueError, r"coefficients\[0\]` \(layer 1\) must be 3 finite numbers"),
+        ({"device": "tpu:x"}, ValueError, r"Invalid `device='tpu:x'`"),
+        ({"loss_tol": -1.0}, ValueError, r"Invalid `loss_tol=-1.0`"),
+    ],
+)
+def test_bad_arguments_name_the_argument(small, kwargs, error, message):
+    net, _, X, Y = small
+    with pytest.raises(error, match=message):
+        nets.train_gd(net, (X, Y), progress=False, **kwargs)
+
+
+def test_bad_model_and_data(small):
+    net, _, X, Y = small
+    with pytest.raises(TypeError, match=r"`net_or_module` must be a nets.PolyNet"):
+        nets.train_gd(torch.nn.Linear(2, 2), (X, Y))
+    with pytest.raises(ValueError, match=r"`Y` must have shape \(N, m_\(D\+1\)\) = \(12, 4\)"):
+        nets.train_gd(net, (X, Y[:, :2]))
+    with pytest.raises(TypeError, match=r"`data` must be a pair"):
+        nets.train_gd(net, X)
