@@ -14,6 +14,8 @@ from .extraction import ExtractionOutcome
 from .flatness import FlatnessReport
 from .moments import MomentMatrix
 from .problem import PolyProblem
+from .sos import SOSCertificate
+from .verified import VerifiedBound
 
 __all__ = ["Status", "Atom", "SolverStats", "OrderRecord", "PolyOptResult", "status_message"]
 
@@ -144,6 +146,16 @@ class PolyOptResult:
     minimizers_complete : bool
         False when the certificate came from the minimum-trace re-solve on the optimal face
         (``low_rank`` option): the atoms are global minimizers but others may exist.
+    certificate : SOSCertificate or None
+        The dual side: ``objective - bound`` written as ``sigma_0 + sum_j g_j sigma_j + sum_i h_i p_i``
+        plus an explicit residual polynomial (:mod:`momentsos.sos`); None when the solver returned
+        no dual matrices.
+    verified_lower_bound : float or None
+        A float provably below the minimum (over the feasible set, within the box when one was
+        given): :mod:`momentsos.verified`. None when no box is known or there is no certificate;
+        ``verification.reason`` says why.
+    verification : VerifiedBound or None
+        The details: box, the certificate's bound, and what the residual and the PSD projection cost.
     """
 
     status: Status
@@ -162,6 +174,9 @@ class PolyOptResult:
     problem: PolyProblem = field(repr=False)
     hierarchy: tuple[OrderRecord, ...] = ()
     minimizers_complete: bool = True
+    certificate: SOSCertificate | None = field(default=None, repr=False)
+    verified_lower_bound: float | None = None
+    verification: VerifiedBound | None = field(default=None, repr=False)
 
     @property
     def success(self) -> bool:
@@ -178,6 +193,17 @@ class PolyOptResult:
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in ("moment_matrix", "problem"):
+                continue
+            if f.name == "certificate":
+                value = None if self.certificate is None else {
+                    "bound": self.certificate.bound, "residual_norm": self.certificate.residual_norm,
+                    "min_eigenvalue": self.certificate.min_eigenvalue,
+                    "block_sizes": [b.size for b in self.certificate.blocks],
+                }
+                out[f.name] = value
+                continue
+            if f.name == "verification":
+                out[f.name] = None if self.verification is None else self.verification.to_dict()
                 continue
             value = getattr(self, f.name)
             if isinstance(value, enum.Enum):
@@ -214,6 +240,13 @@ class PolyOptResult:
             f"      status: {self.status.name}",
             f" lower_bound: {num(self.lower_bound)}",
             f" upper_bound: {num(self.upper_bound)}",
+        ]
+        if self.verification is not None:
+            lines.append(
+                f"  verified_lb: {num(self.verified_lower_bound)}"
+                + (f" ({self.verification.reason})" if self.verification.reason else "")
+            )
+        lines += [
             f"         gap: {'None' if self.gap is None else f'{self.gap:.2e}'}",
             f"   variables: ({names})",
             f"           x: {None if self.x is None else np.array2string(self.x, precision=8)}",
