@@ -152,7 +152,8 @@ class PolyOptResult:
         no dual matrices.
     verified_lower_bound : float or None
         A float provably below the minimum (over the feasible set, within the box when one was
-        given): :mod:`momentsos.verified`. None when no box is known or there is no certificate;
+        given): :mod:`momentsos.verified`. It trusts nothing the solver claims, so it holds for an
+        INACCURATE solve too. None when no box is known or there is no certificate;
         ``verification.reason`` says why.
     verification : VerifiedBound or None
         The details: box, the certificate's bound, and what the residual and the PSD projection cost.

@@ -40,9 +40,11 @@ Assumptions
   *intersected with the box*.
 
 The bound is as good as the certificate: it loses about ``sum_a |r_a| M_a`` (the dual infeasibility
-of the solve times the box's monomial sizes) plus a term of order ``1e-16 * trace Q``. With an
-accurate solve and a box of unit size this is within about ``1e-8`` of the numerical bound; on a
-large box (``M_a`` up to ``R^{2k}``) it degrades accordingly.
+of the solve times the box's monomial sizes) plus a term of order ``1e-16 * trace Q``. On the named
+problems with a unit box and an accurate solve it is within 1e-10 to 1e-8 (relative) of the
+numerical bound (``tests/momentsos/test_verified.py`` checks 1e-6); on a large box (``M_a`` up to
+``R^{2k}``) it degrades accordingly, e.g. by 3e-6 on ``lasserre_floudas`` (box [0, 2] x [0, 3],
+degree 6) with SCS's residual of 1e-7.
 
 Deriving a box
 --------------
@@ -150,8 +152,7 @@ def _dyadic(x: NDArray[np.float64]) -> tuple[NDArray[Any], NDArray[np.int64]]:
 def _sum_groups(mant: NDArray[Any], exp: NDArray[np.int64], group: NDArray[np.int64], ngroups: int
                 ) -> tuple[NDArray[Any], int]:
     """Exact sums of ``mant * 2^exp`` per group: integers ``S`` and one exponent ``E`` (sum = S * 2^E)."""
-    out = np.zeros(ngroups, dtype=object)
-    out[:] = 0
+    out = np.zeros(ngroups, dtype=object)  # Python int zeros
     nz = np.flatnonzero(mant != 0)
     if nz.size == 0:
         return out, 0
@@ -315,7 +316,7 @@ def _poly_at(coefs: Sequence[Fraction], t: Fraction) -> Fraction:
     return sum((c * t**d for d, c in enumerate(coefs)), Fraction(0))
 
 
-def _interval_from(g: Polynomial) -> tuple[int, float, float] | list[tuple[int, float, float]] | None:
+def _interval_from(g: Polynomial) -> list[tuple[int, float, float]] | None:
     """Bounds implied by ``g >= 0`` alone: ``(variable, lower, upper)`` triples, or None."""
     if g.nterms == 0:
         return None
