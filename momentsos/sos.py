@@ -345,13 +345,32 @@ def _least_squares(A: sparse.csr_matrix, b: NDArray[np.float64]) -> NDArray[np.f
     return lsqr(A, b, atol=1e-15, btol=1e-15, iter_lim=20 * A.shape[1])[0]
 
 
-def relaxation_certificate(relaxation: MomentRelaxation, grams: Sequence[NDArray[np.float64]]) -> SOSCertificate:
-    """The certificate of a dense :class:`~momentsos.relaxation.MomentRelaxation` from the dual
-    matrices of its PSD blocks (moment matrix first, then one per inequality, as in ``solve``)."""
+def relaxation_certificate(relaxation: MomentRelaxation, grams: Sequence[NDArray[np.float64]]) -> SOSCertificate | None:
+    """The certificate of a solved relaxation from the dual matrices of its PSD blocks, in block order.
+
+    A dense :class:`~momentsos.relaxation.MomentRelaxation` has the moment matrix first, then one
+    block per inequality. A relaxation with explicit blocks (an attribute ``blocks`` whose items have
+    ``rows``, the exponent rows of the block, and ``constraint``, ``-1`` for a moment matrix or the
+    index of its inequality, plus ``equality_multipliers``, the rows ``a`` of the equality rows
+    ``L(h_i x^a) = 0``) is read from those; None if it lacks ``equality_multipliers`` while the
+    problem has equalities.
+    """
     problem = relaxation.problem
+    one = Polynomial.constant(1.0, problem.nvars)
+    explicit = getattr(relaxation, "blocks", None)
+    if explicit is not None:
+        multipliers = getattr(relaxation, "equality_multipliers", None)
+        if multipliers is None and problem.equalities:
+            return None
+        blocks = [
+            GramBlock(0.5 * (np.reshape(Q, (b.size, b.size)) + np.reshape(Q, (b.size, b.size)).T), b.rows,
+                      one if b.constraint < 0 else problem.inequalities[b.constraint])
+            for Q, b in zip(grams, explicit)
+        ]
+        equalities = list(zip(problem.equalities, multipliers or []))
+        return certificate_from_blocks(problem.objective, blocks, equalities, problem.variables)
     k = relaxation.order
     exps = relaxation.basis.exponents
-    one = Polynomial.constant(1.0, problem.nvars)
     blocks = []
     for gram, g in zip(grams, (one, *problem.inequalities)):
         half = k - (g.degree + 1) // 2

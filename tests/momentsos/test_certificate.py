@@ -108,3 +108,22 @@ def test_certificate_of_a_balanced_problem_is_mapped_back():
     assert cert.residual_norm <= 1e-7
     parts = cert.evaluate(np.array([0.3, -2.0]))
     assert abs(parts["defect"]) <= 1e-9 * abs(parts["objective"])
+
+
+def test_relaxations_with_explicit_blocks_are_read_from_their_rows():
+    """A relaxation listing its blocks (as sparse relaxations do) gives the same certificate."""
+    from types import SimpleNamespace
+
+    relaxation = MomentRelaxation(problems.get("circle_linear").problem(), 1)
+    sol = relaxation.solve(resolve_solver("IPM"))
+    dense = relaxation_certificate(relaxation, sol.duals)
+    rows = relaxation.basis.exponents[:3]
+    explicit = SimpleNamespace(
+        problem=relaxation.problem, order=1,
+        blocks=[SimpleNamespace(rows=rows, constraint=-1, size=3)],
+        equality_multipliers=[relaxation.basis.exponents[:1]],
+    )
+    cert = relaxation_certificate(explicit, sol.duals)
+    assert cert.bound == pytest.approx(dense.bound, abs=1e-14)
+    assert cert.residual_norm <= 1e-12
+    assert relaxation_certificate(SimpleNamespace(**{**vars(explicit), "equality_multipliers": None}), sol.duals) is None
