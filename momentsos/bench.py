@@ -111,6 +111,11 @@ def _cases(quick: bool) -> list[tuple[str, Callable[[], PolyProblem], int]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["peers"]:  # side-by-side benchmark against pydrake and ncpol2sdpa
+        from .bench_peers import main as peers_main  # noqa: PLC0415
+
+        return peers_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m momentsos.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--solvers", default=",".join(available_solvers()))
     parser.add_argument("--repeats", type=int, default=3)

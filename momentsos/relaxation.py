@@ -55,6 +55,9 @@ class RelaxationSolution:
     times : dict
         ``build`` (assembling the sparse maps), ``compile`` (cvxpy), ``solve`` (the solver itself).
     num_iters : int or None
+    duals : tuple of ndarray or None
+        The dual matrices of the PSD blocks in block order (moment matrix, then one per
+        inequality): the Gram matrices of the SOS certificate (:mod:`momentsos.sos`).
     """
 
     status: SolverStatus
@@ -64,6 +67,7 @@ class RelaxationSolution:
     moment_matrix: MomentMatrix | None
     times: dict[str, float] = field(default_factory=dict)
     num_iters: int | None = None
+    duals: tuple[NDArray[np.float64], ...] | None = None
 
 
 def check_relaxation_order(problem: PolyProblem, order: object) -> int:
@@ -166,23 +170,26 @@ class MomentRelaxation:
         )
 
     def build(self) -> tuple[Any, Any, list[Any]]:
-        """The cvxpy problem, its moment variable ``y`` and its PSD constraints (moment matrix first)."""
+        """The cvxpy problem, its moment variable ``y`` and its block constraints in block order
+        (moment matrix first, then one per localizing matrix; 1x1 blocks as scalar inequalities)."""
         import cvxpy as cp  # noqa: PLC0415 - cvxpy stays out of import momentsos's critical path
 
         y = cp.Variable(self.num_moments, name="y")
         constraints: list[Any] = [y[0] == 1]
-        psd = []
+        psd, blocks = [], []
         for A in self.psd_maps:
             s = int(round(np.sqrt(A.shape[0])))
             if s == 1:
                 constraints.append(A @ y >= 0)
+                blocks.append(constraints[-1])
             else:
                 psd.append(cp.reshape(A @ y, (s, s), order="C") >> 0)
+                blocks.append(psd[-1])
         constraints += psd
         if self.equality_map.shape[0]:
             constraints.append(self.equality_map @ y == 0)
         problem = cp.Problem(cp.Minimize(self.objective_vector @ y), constraints)
-        return problem, y, psd
+        return problem, y, blocks
 
     def solve(self, spec: SolverSpec, options: Mapping[str, Any] | None = None, verbose: bool = False) -> RelaxationSolution:
         """Solve the relaxation with ``spec``; solver failures become statuses, never exceptions."""
@@ -191,7 +198,7 @@ class MomentRelaxation:
         import cvxpy as cp  # noqa: PLC0415
 
         start = time.perf_counter()
-        problem, y, _ = self.build()
+        problem, y, blocks = self.build()
         opts = {**spec.defaults, **(options or {})}
         try:
             with warnings.catch_warnings():
@@ -213,7 +220,10 @@ class MomentRelaxation:
         status = map_status(raw.split(":")[0])
         num_iters = int(stats.num_iters) if stats is not None and stats.num_iters is not None else None
         moments = None if y.value is None else np.asarray(y.value, dtype=np.float64)
-        return self._solution(status, raw, moments, times, num_iters)
+        duals = None
+        if all(b.dual_value is not None for b in blocks):
+            duals = tuple(np.atleast_2d(np.asarray(b.dual_value, dtype=np.float64)) for b in blocks)
+        return self._solution(status, raw, moments, times, num_iters, duals=duals)
 
     def _solve_native(self, spec: SolverSpec, options: Mapping[str, Any] | None, verbose: bool) -> RelaxationSolution:
         from .ipm import solve_lmi  # noqa: PLC0415
@@ -231,13 +241,15 @@ class MomentRelaxation:
             out = solve_lmi(self.objective_vector, self.psd_maps, equality,
                             verbose=verbose, **opts)
             raw, moments, iters, bound = out.status, out.y, out.iterations, out.dual_objective
+            duals = None if out.dual is None else tuple(out.dual)
             if out.message:
                 raw = f"{raw}: {out.message}"
         except (np.linalg.LinAlgError, MemoryError, ValueError, FloatingPointError) as exc:
             raw, moments, iters, bound = f"solver_error: {type(exc).__name__}: {exc}", None, None, None
+            duals = None
         wall = time.perf_counter() - start
         times = {"build": self.build_time, "compile": 0.0, "solve": wall, "wall": wall}
-        return self._solution(map_status(raw.split(":")[0]), raw, moments, times, iters, bound)
+        return self._solution(map_status(raw.split(":")[0]), raw, moments, times, iters, bound, duals)
 
     def moment_matrix_of(self, moments: NDArray[np.float64]) -> MomentMatrix | None:
         """The (symmetrised) moment matrix ``M_k(y)`` with its basis labels."""
@@ -246,7 +258,8 @@ class MomentRelaxation:
         return MomentMatrix(0.5 * (values + values.T), self.row_basis, self.order)
 
     def _solution(self, status: SolverStatus, raw: str, moments: NDArray[np.float64] | None,
-                  times: dict[str, float], num_iters: int | None, dual_bound: float | None = None) -> RelaxationSolution:
+                  times: dict[str, float], num_iters: int | None, dual_bound: float | None = None,
+                  duals: tuple[NDArray[np.float64], ...] | None = None) -> RelaxationSolution:
         """``dual_bound``: the dual objective where the solver reports one; the lower bound is the
         smaller of it and the primal value ``c^T y`` (which exceeds the relaxation's value by the gap)."""
         if status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE) and moments is not None:
@@ -254,7 +267,7 @@ class MomentRelaxation:
             if dual_bound is not None and np.isfinite(dual_bound):
                 value = min(value, float(dual_bound))
             return RelaxationSolution(
-                status, raw, value, moments, self.moment_matrix_of(moments), times, num_iters,
+                status, raw, value, moments, self.moment_matrix_of(moments), times, num_iters, duals,
             )
         if status in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):
             status, raw = SolverStatus.ERROR, f"{raw} (no primal solution returned)"

@@ -15,6 +15,8 @@ from .flatness import FlatnessReport
 from .moments import MomentMatrix
 from .problem import PolyProblem
 from .sparsity import SparsityReport
+from .sos import SOSCertificate
+from .verified import VerifiedBound
 
 __all__ = ["Status", "Atom", "SolverStats", "OrderRecord", "PolyOptResult", "status_message"]
 
@@ -152,6 +154,17 @@ class PolyOptResult:
     sparsity : SparsityReport or None
         Which sparsity the relaxation exploited (cliques, blocks, TSSOS step, per-clique ranks);
         None for ``sparsity="none"``.
+    certificate : SOSCertificate or None
+        The dual side: ``objective - bound`` written as ``sigma_0 + sum_j g_j sigma_j + sum_i h_i p_i``
+        plus an explicit residual polynomial (:mod:`momentsos.sos`); None when the solver returned
+        no dual matrices.
+    verified_lower_bound : float or None
+        A float provably below the minimum (over the feasible set, within the box when one was
+        given): :mod:`momentsos.verified`. It trusts nothing the solver claims, so it holds for an
+        INACCURATE solve too. None when no box is known or there is no certificate;
+        ``verification.reason`` says why.
+    verification : VerifiedBound or None
+        The details: box, the certificate's bound, and what the residual and the PSD projection cost.
     """
 
     status: Status
@@ -171,6 +184,9 @@ class PolyOptResult:
     hierarchy: tuple[OrderRecord, ...] = ()
     minimizers_complete: bool = True
     sparsity: SparsityReport | None = None
+    certificate: SOSCertificate | None = field(default=None, repr=False)
+    verified_lower_bound: float | None = None
+    verification: VerifiedBound | None = field(default=None, repr=False)
 
     @property
     def success(self) -> bool:
@@ -187,6 +203,17 @@ class PolyOptResult:
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name in ("moment_matrix", "problem"):
+                continue
+            if f.name == "certificate":
+                value = None if self.certificate is None else {
+                    "bound": self.certificate.bound, "residual_norm": self.certificate.residual_norm,
+                    "min_eigenvalue": self.certificate.min_eigenvalue,
+                    "block_sizes": [b.size for b in self.certificate.blocks],
+                }
+                out[f.name] = value
+                continue
+            if f.name == "verification":
+                out[f.name] = None if self.verification is None else self.verification.to_dict()
                 continue
             value = getattr(self, f.name)
             if isinstance(value, enum.Enum):
@@ -225,6 +252,13 @@ class PolyOptResult:
             f"      status: {self.status.name}",
             f" lower_bound: {num(self.lower_bound)}",
             f" upper_bound: {num(self.upper_bound)}",
+        ]
+        if self.verification is not None:
+            lines.append(
+                f"  verified_lb: {num(self.verified_lower_bound)}"
+                + (f" ({self.verification.reason})" if self.verification.reason else "")
+            )
+        lines += [
             f"         gap: {'None' if self.gap is None else f'{self.gap:.2e}'}",
             f"   variables: ({names})",
             f"           x: {None if self.x is None else np.array2string(self.x, precision=8)}",

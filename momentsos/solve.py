@@ -33,6 +33,8 @@ from .sparse_relaxation import (
     sparse_relaxations,
 )
 from .sparsity import SparsityReport, check_chordal_extension, check_sparsity
+from .sos import SOSCertificate, relaxation_certificate
+from .verified import VerifiedBound, derive_box, intersect, make_box, verify_certificate
 
 __all__ = ["minimize", "DEFAULT_MAX_ORDER_STEPS"]
 
@@ -65,6 +67,8 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "sparsity": "none",
     "chordal_extension": "min_degree",
     "term_steps": None,
+    "box": None,
+    "verify": True,
 }
 
 
@@ -175,6 +179,11 @@ def minimize(
             Chordal extension of the sparsity graphs (see :mod:`momentsos.sparsity`).
         term_steps : int, optional
             Largest TSSOS step per order (default: up to the fixed point).
+        box : float or array of shape (n, 2), optional (a radius ``R``, meaning ``[-R, R]^n``, or
+            ``[lower, upper]`` per variable) assumed to contain the feasible points of interest; it
+            is intersected with the box derived from the constraints (:mod:`momentsos.verified`)
+        verify : bool, default True (compute ``verified_lower_bound`` from the SOS certificate
+            when a box is known)
 
     Returns
     -------
@@ -203,6 +212,10 @@ def minimize(
         problem = objective
     else:
         problem = PolyProblem(objective, inequalities, equalities, variables)
+    try:
+        user_box = None if opts["box"] is None else make_box(opts["box"], problem.nvars)
+    except ValueError as exc:
+        raise InvalidOptionError(str(exc)) from None
     k0 = problem.min_order
     spec = resolve_solver(solver) if solver is not None else None
     if order is not None:
@@ -253,6 +266,8 @@ def minimize(
     final = dataclasses.replace(results[-1], hierarchy=hierarchy)
     if scaling is not None and not scaling.is_identity:
         final = _unscale(final, scaling, original)
+    if opts["verify"]:
+        final = _verify(final, user_box)
     if final.status is Status.INACCURATE:
         warnings.warn(
             f"minimize: {final.message} (order {final.order}, solver {final.solver.name})",
@@ -281,6 +296,18 @@ def _relaxations(problem: PolyProblem, order: int, opts: dict[str, Any]) -> Iter
     yield from sparse_relaxations(problem, order, used, requested, reason, chordal, opts["term_steps"])
 
 
+def _verify(res: PolyOptResult, user_box: Any) -> PolyOptResult:
+    """Attach the rigorous lower bound of :mod:`momentsos.verified` (or the reason there is none)."""
+    if res.certificate is None:
+        return dataclasses.replace(res, verification=VerifiedBound(None, "no SOS certificate (the solver returned no dual)"))
+    derived, why = derive_box(res.problem)
+    box = intersect(user_box, derived) if user_box is not None else derived
+    if box is None:
+        return dataclasses.replace(res, verification=VerifiedBound(None, why, None, res.certificate.bound))
+    verification = verify_certificate(res.certificate, box)
+    return dataclasses.replace(res, verified_lower_bound=verification.lower_bound, verification=verification)
+
+
 def _unscale(res: PolyOptResult, scaling: Scaling, original: PolyProblem) -> PolyOptResult:
     """Map a result of the balanced problem back to the original variables and objective."""
     d, s = scaling.variable_scale, scaling.objective_scale
@@ -300,6 +327,8 @@ def _unscale(res: PolyOptResult, scaling: Scaling, original: PolyProblem) -> Pol
         res, lower_bound=bound(res.lower_bound), upper_bound=bound(res.upper_bound),
         x=None if res.x is None else res.x * d, atoms=atoms, hierarchy=hierarchy, problem=original,
         message=res.message + note,
+        certificate=None if res.certificate is None else res.certificate.unscale(
+            scaling, original.objective, original.inequalities, original.equalities, original.variables),
     )
 
 
@@ -427,6 +456,7 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
         solver=stats,
         problem=problem,
         sparsity=_sparsity_report(relaxation, certificate),
+        certificate=_certificate_of(relaxation, sol),
     )
 
 
@@ -438,3 +468,12 @@ def _sparsity_report(relaxation: MomentRelaxation, certificate: Certificate | No
         report, clique_flatness=certificate.clique_flatness, overlap_consistent=certificate.overlap_consistent,
         certified_by=certificate.method if certificate.verified else "",
     )
+
+
+def _certificate_of(relaxation: MomentRelaxation, sol: RelaxationSolution) -> SOSCertificate | None:
+    """The SOS certificate of a solved relaxation, or None without (usable) dual matrices."""
+    if sol.duals is None or sol.status not in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):
+        return None
+    if not all(np.all(np.isfinite(d)) for d in sol.duals):
+        return None
+    return relaxation_certificate(relaxation, sol.duals)

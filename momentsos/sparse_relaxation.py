@@ -184,6 +184,7 @@ class SparseMomentRelaxation(MomentRelaxation):
         start = time.perf_counter()
         self.problem = problem
         self.blocks = blocks
+        self.equality_multipliers = equality_multipliers  # read by momentsos.sos for the certificate
         self.decomposition = decomposition
         self.full_cliques = full_cliques
         n = problem.nvars

@@ -1,0 +1,297 @@
+"""Side-by-side benchmark against the Python peers: ``python -m momentsos.bench peers``.
+
+Peers (installed only for this benchmark: ``pip install momentsos[peers]``):
+
+* **pydrake** (the ``drake`` package): an SOS program ``max b s.t. f - b - sum_i lambda_i h_i`` SOS
+  with free multipliers ``lambda_i``, built with ``MathematicalProgram`` and solved with Drake's own
+  Clarabel or SCS interface. It returns a bound only: no minimizers, no flatness.
+* **ncpol2sdpa**: the moment relaxation built from sympy expressions by ``SdpRelaxation`` and solved
+  through cvxpy with the same solver.
+
+Each measurement runs in a child process of this one (one process tree, one machine), so a peer
+that hangs is stopped by ``--timeout`` and memory does not leak between runs; the table reports the
+median over ``--repeats`` runs of build time (the peer's model construction; for momentsos the
+sparse maps plus cvxpy compilation), solve time (the SDP solver), total (the whole call, for
+momentsos including extraction, the SOS certificate and the verified bound), the bound, and what
+was certified (momentsos: global optimum with minimizers, and a verified lower bound where a box is
+known; the peers certify nothing beyond the numerical bound).
+
+Problems: six-hump camel (order 3), Rosenbrock ``n = 6`` (``sum 100 (x_{i+1} - x_i^2)^2 + (1 -
+x_i)^2``, order 2), a dense random quartic on the unit sphere ``n = 8`` (orders 2 and 3), and the
+chained Rosenbrock, chained Wood and Broyden tridiagonal functions of Waki, Kim, Kojima & Muramatsu
+(2006) at ``n = 20, 40`` (order 2). The chained problems need sparsity: momentsos runs them with
+``sparsity=...`` when :func:`momentsos.minimize` accepts that option and marks them "pending" otherwise;
+the dense relaxation (10626 moments at ``n = 20``) is out of reach there and is not attempted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any, Callable
+
+import numpy as np
+import sympy as sp
+
+from .basis import graded_lex_exponents
+from .polynomial import Polynomial
+from .problem import PolyProblem
+
+__all__ = ["PROBLEMS", "main"]
+
+
+def _sym(n: int) -> tuple[sp.Symbol, ...]:
+    return sp.symbols(f"x1:{n + 1}")
+
+
+def six_hump_camel() -> PolyProblem:
+    x, y = sp.symbols("x y")
+    f = 4 * x**2 - sp.Rational(21, 10) * x**4 + x**6 / 3 + x * y - 4 * y**2 + 4 * y**4
+    return PolyProblem(f, variables=(x, y))
+
+
+def rosenbrock(n: int) -> PolyProblem:
+    x = _sym(n)
+    f = sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(n - 1))
+    return PolyProblem(f, variables=x)
+
+
+def quartic_sphere(n: int, seed: int = 0) -> PolyProblem:
+    """All monomials of degree <= 4 with N(0, 1) coefficients (seeded), on the unit sphere."""
+    rng = np.random.default_rng(seed)
+    exps = graded_lex_exponents(n, 4)
+    f = Polynomial(exps, rng.standard_normal(len(exps)))
+    h = Polynomial(np.vstack([np.zeros((1, n), dtype=np.int64), 2 * np.eye(n, dtype=np.int64)]),
+                   np.concatenate([[-1.0], np.ones(n)]))
+    return PolyProblem.from_polynomials(f, [], [h], _sym(n))
+
+
+def chained_rosenbrock(n: int) -> PolyProblem:
+    x = _sym(n)
+    return PolyProblem(sum(100 * (x[i] - x[i - 1] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(1, n)), variables=x)
+
+
+def chained_wood(n: int) -> PolyProblem:
+    x = _sym(n)
+    f = 1
+    for i in range(0, n - 3, 2):
+        f += (100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 + 90 * (x[i + 3] - x[i + 2] ** 2) ** 2
+              + (1 - x[i + 2]) ** 2 + 10 * (x[i + 1] + x[i + 3] - 2) ** 2 + sp.Rational(1, 10) * (x[i + 1] - x[i + 3]) ** 2)
+    return PolyProblem(f, variables=x)
+
+
+def broyden_tridiagonal(n: int) -> PolyProblem:
+    x = _sym(n)
+    terms = []
+    for i in range(n):
+        left = x[i - 1] if i > 0 else 0
+        right = x[i + 1] if i < n - 1 else 0
+        terms.append(((3 - 2 * x[i]) * x[i] - left - 2 * right + 1) ** 2)
+    return PolyProblem(sum(terms), variables=x)
+
+
+# name -> (builder, order, needs sparsity)
+PROBLEMS: dict[str, tuple[Callable[[], PolyProblem], int, bool]] = {
+    "six_hump_camel_k3": (six_hump_camel, 3, False),
+    "rosenbrock_n6_k2": (lambda: rosenbrock(6), 2, False),
+    "quartic_sphere_n8_k2": (lambda: quartic_sphere(8), 2, False),
+    "quartic_sphere_n8_k3": (lambda: quartic_sphere(8), 3, False),
+    **{
+        f"{name}_n{n}_k2": (lambda f=f, n=n: f(n), 2, True)
+        for name, f in (("chained_rosenbrock", chained_rosenbrock), ("chained_wood", chained_wood),
+                        ("broyden_tridiagonal", broyden_tridiagonal))
+        for n in (20, 40)
+    },
+}
+
+TOOLS = ("momentsos", "momentsos-same", "pydrake", "ncpol2sdpa")
+
+
+# -- one measurement per tool (run inside a worker process) ------------------------------------------
+def _run_momentsos(problem: PolyProblem, order: int, sparse: bool, solver: str | None) -> dict[str, Any]:
+    import inspect  # noqa: PLC0415
+
+    from . import solve as solve_module  # noqa: PLC0415
+    from .solve import minimize  # noqa: PLC0415
+
+    options: dict[str, Any] = {}
+    if sparse:
+        if "sparsity" not in getattr(solve_module, "_OPTION_DEFAULTS", {}) and \
+                "sparsity" not in inspect.signature(minimize).parameters:
+            return {"skipped": "pending merge: minimize has no sparsity= option on this branch"}
+        options["sparsity"] = "auto"
+    start = time.perf_counter()
+    res = minimize(problem, order=order, solver=solver, **options)
+    total = time.perf_counter() - start
+    s = res.solver
+    return {
+        "build": s.build_time + s.compile_time, "solve": s.solve_time, "total": total,
+        "bound": res.lower_bound, "status": res.status.name, "solver": s.name,
+        "verified": res.verified_lower_bound,
+        "certified": res.status.name == "CERTIFIED",
+    }
+
+
+def _drake_polynomial(sym: Any, p: Polynomial, x: Any) -> Any:
+    terms = {}
+    for row, c in zip(p.exponents, p.coefficients):
+        terms[sym.Monomial({x[i]: int(e) for i, e in enumerate(row) if e})] = sym.Expression(float(c))
+    return sym.Polynomial(terms)
+
+
+def _run_pydrake(problem: PolyProblem, order: int, solver: str) -> dict[str, Any]:
+    try:
+        import pydrake.symbolic as sym  # noqa: PLC0415
+        from pydrake.solvers import ClarabelSolver, MathematicalProgram, ScsSolver  # noqa: PLC0415
+    except ImportError as exc:
+        return {"skipped": f"pydrake not installed ({exc}); pip install momentsos[peers]"}
+    start = time.perf_counter()
+    prog = MathematicalProgram()
+    x = prog.NewIndeterminates(problem.nvars, "x")
+    b = prog.NewContinuousVariables(1, "b")[0]
+    residual = _drake_polynomial(sym, problem.objective, x) - sym.Polynomial(sym.Expression(b))
+    variables = sym.Variables(x)
+    for h in problem.equalities:
+        lam = prog.NewFreePolynomial(variables, 2 * order - h.degree)
+        residual -= lam * _drake_polynomial(sym, h, x)
+    for g in problem.inequalities:
+        sigma, _ = prog.NewSosPolynomial(variables, 2 * (order - (g.degree + 1) // 2))
+        residual -= sigma * _drake_polynomial(sym, g, x)
+    prog.AddSosConstraint(residual)
+    prog.AddLinearCost(-b)
+    build = time.perf_counter() - start
+    engine = {"CLARABEL": ClarabelSolver, "SCS": ScsSolver}[solver]()
+    t0 = time.perf_counter()
+    result = engine.Solve(prog, None, None)
+    solve = time.perf_counter() - t0
+    ok = result.is_success()
+    return {"build": build, "solve": solve, "total": build + solve,
+            "bound": float(result.GetSolution(b)) if ok else None,
+            "status": str(result.get_solution_result()).split(".")[-1], "solver": solver, "verified": None,
+            "certified": False}
+
+
+def _run_ncpol2sdpa(problem: PolyProblem, order: int, solver: str) -> dict[str, Any]:
+    try:
+        from ncpol2sdpa import SdpRelaxation  # noqa: PLC0415
+    except ImportError as exc:
+        return {"skipped": f"ncpol2sdpa not installed ({exc}); pip install momentsos[peers]"}
+    from ncpol2sdpa import generate_variables  # noqa: PLC0415
+
+    # ncpol2sdpa's own commutative symbols: with plain sympy symbols it answers "unbounded" here
+    v = generate_variables("x", problem.nvars, commutative=True)
+    start = time.perf_counter()
+    objective = problem.objective.to_sympy(v)
+    relaxation = SdpRelaxation(v, verbose=0)
+    relaxation.get_relaxation(
+        order, objective=objective,
+        inequalities=[g.to_sympy(v) for g in problem.inequalities] or None,
+        equalities=[h.to_sympy(v) for h in problem.equalities] or None,
+    )
+    build = time.perf_counter() - start
+    t0 = time.perf_counter()
+    relaxation.solve(solver="cvxpy", solverparameters={"solver": solver})
+    solve = time.perf_counter() - t0
+    bound = relaxation.primal if relaxation.status == "optimal" else None
+    return {"build": build, "solve": solve, "total": build + solve, "bound": None if bound is None else float(bound),
+            "status": str(relaxation.status), "solver": solver, "verified": None, "certified": False}
+
+
+def _worker(tool: str, name: str, solver: str) -> dict[str, Any]:
+    builder, order, sparse = PROBLEMS[name]
+    problem = builder()
+    # warm start every tool on a tiny problem first: imports and first-call set-up are not timed
+    x = sp.Symbol("x")
+    warm = PolyProblem((x - 1) ** 2, inequalities=[4 - x**2], variables=(x,))
+    if tool.startswith("momentsos"):
+        _run_momentsos(warm, 1, False, None if tool == "momentsos" else solver)
+    elif tool == "pydrake":
+        _run_pydrake(warm, 1, solver)
+    elif tool == "ncpol2sdpa":
+        _run_ncpol2sdpa(warm, 1, solver)
+    if tool == "momentsos":
+        return _run_momentsos(problem, order, sparse, None)
+    if tool == "momentsos-same":
+        return _run_momentsos(problem, order, sparse, solver)
+    if tool == "pydrake":
+        return _run_pydrake(problem, order, solver)
+    if tool == "ncpol2sdpa":
+        return _run_ncpol2sdpa(problem, order, solver)
+    raise ValueError(f"Invalid tool {tool!r}; allowed: {', '.join(TOOLS)}")
+
+
+# -- the driver ------------------------------------------------------------------------------------
+def _measure(tool: str, name: str, solver: str, timeout: float) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "momentsos.bench_peers", "--worker", tool, name, "--solver", solver]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"skipped": f"timeout after {timeout:g} s"}
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"skipped": f"failed: {tail[:120]}"}
+    return json.loads(lines[-1])
+
+
+def _fmt(value: Any, spec: str = ".3f") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return format(value, spec)
+    return str(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m momentsos.bench peers", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--solver", default="CLARABEL", help="the solver shared by the peers and momentsos-same")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
+    parser.add_argument("--only", default="", help="comma-separated problem names")
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--worker", nargs=2, metavar=("TOOL", "PROBLEM"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        import warnings  # noqa: PLC0415
+
+        warnings.simplefilter("ignore")
+        print(json.dumps(_worker(args.worker[0], args.worker[1], args.solver)))
+        return 0
+    names = [n for n in args.only.split(",") if n] or list(PROBLEMS)
+    unknown = [n for n in names if n not in PROBLEMS]
+    if unknown:
+        parser.error(f"unknown problem(s) {unknown}; choose from {', '.join(PROBLEMS)}")
+    tools = [t for t in args.tools.split(",") if t]
+    header = (f"{'problem':28s} {'tool':15s} {'solver':9s} {'build s':>8s} {'solve s':>8s} {'total s':>8s} "
+              f"{'bound':>14s} {'verified lb':>14s}  certified / status")
+    print(f"median of {args.repeats} runs, each in a child process; shared solver {args.solver}")
+    print(header)
+    print("-" * len(header))
+    for name in names:
+        for tool in tools:
+            runs = []
+            for _ in range(args.repeats):
+                r = _measure(tool, name, args.solver, args.timeout)
+                runs.append(r)
+                if "skipped" in r:
+                    break
+            if "skipped" in runs[-1]:
+                print(f"{name:28s} {tool:15s} {'':9s} skipped: {runs[-1]['skipped']}")
+                continue
+            med = {k: statistics.median(r[k] for r in runs) for k in ("build", "solve", "total")}
+            last = runs[-1]
+            cert = ("certified optimum" if last["certified"] else "bound only") + f" ({last['status']})"
+            print(f"{name:28s} {tool:15s} {last['solver']:9s} {med['build']:8.3f} {med['solve']:8.3f} "
+                  f"{med['total']:8.3f} {_fmt(last['bound'], '.8f'):>14s} {_fmt(last['verified'], '.8f'):>14s}  {cert}")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

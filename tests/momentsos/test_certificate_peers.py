@@ -1,0 +1,43 @@
+"""The peers benchmark (python -m momentsos.bench peers): its problems and the momentsos worker."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from momentsos import bench_peers
+
+
+@pytest.mark.parametrize(
+    "builder, n, value_at_ones",
+    [(bench_peers.chained_rosenbrock, 20, 0.0), (bench_peers.chained_wood, 20, 1.0),
+     (bench_peers.rosenbrock, 6, 0.0)],
+)
+def test_chained_problems_have_their_known_minimum_at_ones(builder, n, value_at_ones):
+    problem = builder(n)
+    assert problem.nvars == n and problem.objective.degree == 4
+    assert problem.objective.evaluate(np.ones(n)) == pytest.approx(value_at_ones, abs=1e-12)
+
+
+def test_broyden_tridiagonal_is_a_sum_of_n_squares_of_quadratics():
+    problem = bench_peers.broyden_tridiagonal(5)
+    # at x = 0 every residual (3 - 2 x_i) x_i - x_{i-1} - 2 x_{i+1} + 1 equals 1
+    assert problem.objective.evaluate(np.zeros(5)) == pytest.approx(5.0)
+
+
+def test_quartic_sphere_is_dense_with_the_sphere_equality():
+    problem = bench_peers.quartic_sphere(4, seed=1)
+    assert problem.objective.nterms == 70 and len(problem.equalities) == 1
+    point = np.full(4, 0.5)
+    assert problem.equalities[0].evaluate(point) == pytest.approx(0.0)
+
+
+def test_momentsos_worker_reports_a_certified_row():
+    row = bench_peers._worker("momentsos", "six_hump_camel_k3", "CLARABEL")
+    assert row["certified"] and row["bound"] == pytest.approx(-1.0316284535, abs=1e-6)
+    assert row["total"] >= row["solve"] >= 0.0
+
+
+def test_unknown_problem_is_rejected():
+    with pytest.raises(SystemExit):
+        bench_peers.main(["--only", "no_such_problem"])
