@@ -5,17 +5,8 @@ from __future__ import annotations
 import csv
 
 import pytest
-import torch
 
 from paper_repro import gd_vs_sos
-
-
-@pytest.fixture
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def test_table3_quick_rows_compare_gd_with_the_certified_minimum(tmp_path, one_thread):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 
 import pytest
-import torch
 
 from paper_repro.__main__ import ARTEFACTS, load, main
 
@@ -19,15 +18,6 @@ OUTPUTS = {
 ZHANG = {"table1", "table2", "table3", "table4", "table5", "figure1", "noise_sweep"}
 #: artefact -> the citation its report must carry (default: [LZX21] with its arXiv number)
 CITATIONS = {"gd_vs_sos": ("[ZNT26]", "arXiv:2510.03682")}
-
-
-@pytest.fixture
-def one_thread():
-    """Small networks: one intra-op thread (what the command line uses); restored afterwards."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def test_every_artefact_has_a_smoke_test():
