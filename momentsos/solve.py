@@ -7,6 +7,7 @@ climbing the order from ``k0`` when ``order=None``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 import warnings
 from typing import Any, Iterable, Sequence
@@ -23,7 +24,7 @@ from .rank import LargestGapRank, RankCheck
 from .relaxation import MomentRelaxation, RelaxationSolution
 from .result import Atom, OrderRecord, PolyOptResult, SolverStats, Status, status_message
 from .scaling import Scaling, balance
-from .solvers import SolverSpec, SolverStatus, default_solver_chain, resolve_solver
+from .solvers import SolverSpec, SolverStatus, check_solver_options, default_solver_chain, resolve_solver
 
 __all__ = ["minimize", "DEFAULT_MAX_ORDER_STEPS"]
 
@@ -31,6 +32,9 @@ DEFAULT_MAX_ORDER_STEPS = 2
 """With ``order=None`` and no ``max_order``, the driver visits ``k0, k0 + 1, k0 + 2``."""
 
 DEFAULT_MOMENT_NORM_TOL = 1e6
+
+MAX_MOMENTS = 10**7
+"""Larger relaxations are refused as input errors: their monomial bases alone take gigabytes."""
 
 _OPTION_DEFAULTS: dict[str, Any] = {
     "max_order": None,
@@ -76,6 +80,26 @@ def _check_options(options: dict[str, Any]) -> dict[str, Any]:
         raise InvalidOptionError(
             f"Invalid option `rank_check={opts['rank_check']!r}`: expected a RankCheck such as LargestGapRank()"
         )
+    if opts["rank_check"] is not None:
+        # probe it once here, so that a wrong callable fails at the boundary, not inside flatness
+        try:
+            decision = opts["rank_check"](np.array([1.0, 1e-12]))
+        except Exception as exc:  # any failure of a user callable is a bad option
+            raise InvalidOptionError(
+                f"Invalid option `rank_check={opts['rank_check']!r}`: calling it on singular values [1, 1e-12] "
+                f"raised {type(exc).__name__}: {exc}; expected a RankCheck such as LargestGapRank()"
+            ) from None
+        if not isinstance(getattr(decision, "rank", None), (int, np.integer)):
+            raise InvalidOptionError(
+                f"Invalid option `rank_check={opts['rank_check']!r}`: it returned {decision!r}, not a RankDecision "
+                "with an integer `rank`; expected a RankCheck such as LargestGapRank()"
+            )
+    for name in ("refine", "low_rank", "scale", "verbose", "raise_on_failure"):
+        if not isinstance(opts[name], (bool, np.bool_)):
+            raise InvalidOptionError(f"Invalid option `{name}={opts[name]!r}`: expected True or False")
+    seed = opts["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidOptionError(f"Invalid option `seed={seed!r}`: expected an integer >= 0")
     return opts
 
 
@@ -88,6 +112,17 @@ def _check_order(name: str, value: Any, minimum: int) -> int:
             f"(max over objective and constraints of ceil(degree / 2)); allowed: {name} >= {minimum}"
         )
     return int(value)
+
+
+def _check_size(problem: PolyProblem, order: int, name: str) -> None:
+    """Refuse relaxations far beyond any SDP solver before their monomial bases are allocated."""
+    n = problem.nvars
+    moments = math.comb(n + 2 * order, n)
+    if moments > MAX_MOMENTS:
+        raise RelaxationOrderError(
+            f"Invalid option `{name}={order}`: the relaxation of a problem in {n} variables would have "
+            f"C({n} + {2 * order}, {n}) = {moments:.3g} moments; allowed: at most {MAX_MOMENTS:.0e} moments"
+        )
 
 
 def minimize(
@@ -157,8 +192,11 @@ def minimize(
     opts = _check_options(options)
     if isinstance(objective, PolyProblem):
         if inequalities or equalities or variables is not None:
+            beside = {"inequalities": inequalities, "equalities": equalities, "variables": variables}
+            given = ", ".join(f"{k}={v!r}" for k, v in beside.items() if (v is not None if k == "variables" else v))
             raise InvalidOptionError(
-                "Invalid input for minimize: pass constraints and variables inside the PolyProblem, not beside it"
+                f"Invalid input for minimize: got a PolyProblem and {given}; pass constraints and variables "
+                "inside the PolyProblem, not beside it"
             )
         problem = objective
     else:
@@ -166,12 +204,20 @@ def minimize(
     k0 = problem.min_order
     spec = resolve_solver(solver) if solver is not None else None
     if order is not None:
+        if opts["max_order"] is not None:
+            raise InvalidOptionError(
+                f"Invalid options `order={order!r}` and `max_order={opts['max_order']!r}` together: max_order "
+                "bounds the climb of order=None; pass one of them"
+            )
         orders = [_check_order("order", order, k0)]
     else:
         top = opts["max_order"]
         top = k0 + DEFAULT_MAX_ORDER_STEPS if top is None else _check_order("max_order", top, k0)
         orders = list(range(k0, top + 1))
 
+    _check_size(problem, orders[-1], "order" if order is not None else "max_order")
+    if spec is not None and opts["solver_options"]:
+        check_solver_options(spec, opts["solver_options"])
     original = problem
     problem, scaling = balance(problem) if opts["scale"] else (problem, None)
     results: list[PolyOptResult] = []
