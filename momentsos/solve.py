@@ -180,6 +180,36 @@ def minimize(
     Raises
     ------
     InvalidProblemError, RelaxationOrderError, InvalidOptionError, SolverUnavailableError
+        Bad input (the catalogue is ``tests/momentsos/test_bad_inputs.py``); a solver that is
+        requested by name but not installed, or MOSEK without a licence.
+
+    Notes
+    -----
+    Solver faults are statuses, each with a message (``res.message``; the solver's own words are in
+    ``res.solver.raw_status``):
+
+    ===========================================  =======================================================
+    fault                                        status
+    ===========================================  =======================================================
+    the solver raises (crash, licence lost,      SOLVER_ERROR, the exception's type and text in the
+    out of memory, bad keyword)                  message; no bound
+    iteration limit (``solver_options``) or      SOLVER_ERROR, or INACCURATE when the solver returns its
+    ``time_limit``                               last iterate as approximate (bound reported, never
+                                                 certified)
+    solver stops short of its tolerances         INACCURATE, with an :class:`InaccurateSolutionWarning`
+    relaxation infeasible                        INFEASIBLE (``lower_bound = inf``)
+    relaxation unbounded                         UNBOUNDED (``lower_bound = -inf``); interior-point
+                                                 solvers often diverge instead: SOLVER_ERROR or
+                                                 INACCURATE (``large_moments``), never a bound
+    an "inaccurate" infeasibility or             SOLVER_ERROR (not a claim: COPT reports a time limit
+    unboundedness claim                          as infeasible_inaccurate)
+    MOSEK without a licence                      requested by name: SolverUnavailableError; with
+                                                 ``solver=None`` it is left out of the chain
+    ===========================================  =======================================================
+
+    With ``solver=None`` a SOLVER_ERROR or INACCURATE solve is retried with the next solver of the
+    chain (``res.solver.tried``); ``time_limit`` applies to each SDP solve (IPM checks the wall time
+    between iterations; CLARABEL, SCS, MOSEK and COPT receive it as their own option).
 
     Examples
     --------
