@@ -157,7 +157,9 @@ def minimize(
         gap_tol : float, default 1e-6 (relative gap allowed between an atom's objective and the bound)
         pivot_tol : float, default 1e-6 (echelon pivot threshold of the extraction)
         moment_norm_tol : float, default 1e6 (larger moments flag a possibly unbounded relaxation)
-        solver_options : dict, passed to the solver (overrides the tight defaults)
+        solver_options : dict, passed to the solver (overrides the tight defaults); with a named
+            solver, names and values are checked for IPM (``tol``, ``max_iter``, ``time_limit``) and
+            names for CLARABEL, raising :class:`InvalidOptionError`
         time_limit : float, seconds per SDP solve where the solver supports it
         seed : int, default 0 (the random combination of the extraction)
         refine : bool, default True (polish each atom by local SQP before evaluating it)
