@@ -17,7 +17,7 @@ mapped back with ``x = 2^t x'`` and bounds multiplied by ``2^{u_f}``. Problems w
 less than ``SPREAD_TOL`` (a factor 1e4) are left alone; terms below ``NEGLIGIBLE`` (1e-12) times
 their polynomial's largest coefficient are ignored in both decisions.
 
-Below ``SPREAD_TOL``, an objective whose coefficients are all below ``OBJECTIVE_FLOOR`` (1e-2) is
+Below ``SPREAD_TOL``, an objective whose coefficients are all below ``OBJECTIVE_FLOOR`` (0.5) is
 still divided by a power of two that brings its largest coefficient into ``[1, 2)``: ``gap_tol`` is
 relative to ``max(1, |value|)``, so on a uniformly tiny objective it would be absolute and loose
 (found by the badly scaled planted suite: points 1e-2 off a minimizer certified at objective scale
@@ -44,7 +44,7 @@ from .problem import PolyProblem
 __all__ = ["Scaling", "balance", "coefficient_spread", "SPREAD_TOL", "OBJECTIVE_FLOOR"]
 
 SPREAD_TOL = 1e4
-OBJECTIVE_FLOOR = 1e-2
+OBJECTIVE_FLOOR = 0.5
 NEGLIGIBLE = 1e-12
 _RIDGE = 1e-3
 
