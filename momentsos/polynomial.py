@@ -42,15 +42,23 @@ class Polynomial:
     coefficients: NDArray[np.float64]
 
     def __post_init__(self) -> None:
-        exps = np.asarray(self.exponents, dtype=np.int64)
-        coefs = np.asarray(self.coefficients, dtype=np.float64).reshape(-1)
+        raw_exps, raw_coefs = np.asarray(self.exponents), np.asarray(self.coefficients)
+        if raw_exps.dtype.kind == "f" and not np.array_equal(raw_exps, np.round(raw_exps)):
+            raise ValueError(f"Polynomial: exponents must be non-negative integers; got {raw_exps.tolist()!r}")
+        try:
+            if raw_coefs.dtype.kind == "c":
+                raise TypeError
+            coefs = raw_coefs.astype(np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise TypeError(f"Polynomial: coefficients must be real numbers; got {raw_coefs.tolist()!r}") from None
+        exps = raw_exps.astype(np.int64)
         if exps.ndim != 2 or exps.shape[0] != coefs.shape[0]:
             raise ValueError(
                 f"Polynomial: exponents must have shape (t, n) and coefficients shape (t,); "
                 f"got {exps.shape} and {coefs.shape}"
             )
         if exps.size and exps.min() < 0:
-            raise ValueError("Polynomial: exponents must be non-negative integers")
+            raise ValueError(f"Polynomial: exponents must be non-negative integers; got {exps.tolist()!r}")
         if exps.shape[0]:
             exps, inverse = np.unique(exps, axis=0, return_inverse=True)
             coefs = np.bincount(inverse.reshape(-1), weights=coefs, minlength=exps.shape[0])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -31,6 +32,12 @@ def _as_list(value: Any, name: str) -> list[Any]:
         return []
     if isinstance(value, (sp.Basic, int, float, np.number, bool)):
         return [value]
+    if isinstance(value, (str, bytes, Mapping)):
+        # a string would be split into characters and a dict iterated over its keys
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: `{name}` must be a sympy expression or a sequence of them; "
+            f"got {type(value).__name__} {value!r} (strings are not parsed; build expressions with sympy symbols)"
+        )
     try:
         return list(value)
     except TypeError:
@@ -230,8 +237,10 @@ class PolyProblem:
                     f"the objective {n} and `variables` {len(variables)}"
                 )
             if not np.all(np.isfinite(p.coefficients)):
+                bad = p.coefficients[~np.isfinite(p.coefficients)][0]
                 raise InvalidProblemError(
-                    f"Invalid input for PolyProblem.from_polynomials: polynomial {i} has a non-finite coefficient"
+                    f"Invalid input for PolyProblem.from_polynomials: polynomial {i} has a non-finite coefficient "
+                    f"{bad} (of the term with exponents {p.exponents[~np.isfinite(p.coefficients)][0].tolist()})"
                 )
         self = object.__new__(cls)
         object.__setattr__(self, "objective", objective)
@@ -248,8 +257,8 @@ class PolyProblem:
             found = tuple(sorted(symbols, key=lambda s: s.name))
             if not found:
                 raise InvalidProblemError(
-                    "Invalid input for PolyProblem: objective and constraints contain no variable; "
-                    "pass `variables` or a non-constant objective"
+                    f"Invalid input for PolyProblem: objective and constraints contain no variable (objective "
+                    f"`{exprs[0] if exprs else ''}`); pass `variables` or a non-constant objective"
                 )
             return found
         if isinstance(variables, sp.Symbol):
@@ -270,7 +279,7 @@ class PolyProblem:
             raise InvalidProblemError(f"Invalid input for PolyProblem: `variables` has duplicates: {found}")
         if not found:
             raise InvalidProblemError(
-                "Invalid input for PolyProblem: `variables` is empty; a POP needs at least one variable"
+                f"Invalid input for PolyProblem: `variables` is empty (got {variables!r}); a POP needs at least one variable"
             )
         return found
 

@@ -17,6 +17,12 @@ mapped back with ``x = 2^t x'`` and bounds multiplied by ``2^{u_f}``. Problems w
 less than ``SPREAD_TOL`` (a factor 1e4) are left alone; terms below ``NEGLIGIBLE`` (1e-12) times
 their polynomial's largest coefficient are ignored in both decisions.
 
+Below ``SPREAD_TOL``, an objective whose coefficients are all below ``OBJECTIVE_FLOOR`` (0.5) is
+still divided by a power of two that brings its largest coefficient into ``[1, 2)``: ``gap_tol`` is
+relative to ``max(1, |value|)``, so on a uniformly tiny objective it would be absolute and loose
+(found by the badly scaled planted suite: points 1e-2 off a minimizer certified at objective scale
+1e-3).
+
 Balancing cannot fix every problem: ``1e6 (x - 1)^2 + 1e-6 (y^2 - 1)^2`` is a sum of two parts of
 very different size in separate variables, and no diagonal scaling brings both to order one. There
 a point that ignores the small part is within the default ``gap_tol`` of the bound; pass a smaller
@@ -35,9 +41,10 @@ from scipy.sparse.linalg import lsqr
 from .polynomial import Polynomial
 from .problem import PolyProblem
 
-__all__ = ["Scaling", "balance", "coefficient_spread", "SPREAD_TOL"]
+__all__ = ["Scaling", "balance", "coefficient_spread", "SPREAD_TOL", "OBJECTIVE_FLOOR"]
 
 SPREAD_TOL = 1e4
+OBJECTIVE_FLOOR = 0.5
 NEGLIGIBLE = 1e-12
 _RIDGE = 1e-3
 
@@ -89,8 +96,10 @@ def balance(problem: PolyProblem) -> tuple[PolyProblem, Scaling]:
     polys = _polynomials(problem)
     n = problem.nvars
     identity = Scaling(np.zeros(n, dtype=np.int64), np.zeros(len(polys), dtype=np.int64))
-    if n == 0 or coefficient_spread(problem) < SPREAD_TOL:
+    if n == 0:
         return problem, identity
+    if coefficient_spread(problem) < SPREAD_TOL:
+        return _normalize_objective(problem, identity)
     rows, rhs, owner = [], [], []
     for i, p in enumerate(polys):
         if p.nterms:
@@ -114,6 +123,29 @@ def balance(problem: PolyProblem) -> tuple[PolyProblem, Scaling]:
     scaled = [_scale_polynomial(p, scaling.variable_exponents, int(u)) for p, u in zip(polys, scaling.polynomial_exponents)]
     k = len(problem.inequalities)
     balanced = PolyProblem.from_polynomials(scaled[0], scaled[1 : 1 + k], scaled[1 + k :], problem.variables)
+    return balanced, scaling
+
+
+def _normalize_objective(problem: PolyProblem, identity: Scaling) -> tuple[PolyProblem, Scaling]:
+    """Divide a uniformly tiny objective by a power of two so its largest coefficient is in [1, 2).
+
+    ``gap_tol`` is relative to ``max(1, |value|)``, hence absolute for values below 1: on
+    ``1e-3 f`` it would accept points 1e3 times farther from the minimum than on ``f``.
+    """
+    f = problem.objective
+    if not f.nterms:
+        return problem, identity
+    largest = float(np.abs(f.coefficients).max())
+    if largest >= OBJECTIVE_FLOOR:
+        return problem, identity
+    u = int(np.floor(np.log2(largest)))
+    exponents = identity.polynomial_exponents.copy()
+    exponents[0] = u
+    scaling = Scaling(identity.variable_exponents, exponents)
+    balanced = PolyProblem.from_polynomials(
+        _scale_polynomial(f, identity.variable_exponents, u), problem.inequalities, problem.equalities,
+        problem.variables,
+    )
     return balanced, scaling
 
 

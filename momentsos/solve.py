@@ -7,6 +7,7 @@ climbing the order from ``k0`` when ``order=None``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 import warnings
 from typing import Any, Iterable, Iterator, Sequence
@@ -23,7 +24,7 @@ from .rank import LargestGapRank, RankCheck
 from .relaxation import MomentRelaxation, RelaxationSolution
 from .result import Atom, OrderRecord, PolyOptResult, SolverStats, Status, status_message
 from .scaling import Scaling, balance
-from .solvers import SolverSpec, SolverStatus, default_solver_chain, resolve_solver
+from .solvers import SolverSpec, SolverStatus, check_solver_options, default_solver_chain, resolve_solver
 from .sparse_relaxation import (
     SparseCertificate,
     SparseMomentRelaxation,
@@ -48,6 +49,9 @@ FALLBACK_MIN_SECONDS = 10.0
 """Without a ``time_limit``, each fallback of the default chain (after an inaccurate solve or a
 solver error) gets ``max(FALLBACK_MIN_SECONDS, FALLBACK_FACTOR * t1)`` seconds, ``t1`` the first
 attempt's wall time, where the solver takes a time limit."""
+
+MAX_MOMENTS = 10**7
+"""Larger relaxations are refused as input errors: their monomial bases alone take gigabytes."""
 
 _OPTION_DEFAULTS: dict[str, Any] = {
     "max_order": None,
@@ -105,6 +109,26 @@ def _check_options(options: dict[str, Any]) -> dict[str, Any]:
         raise InvalidOptionError(
             f"Invalid option `rank_check={opts['rank_check']!r}`: expected a RankCheck such as LargestGapRank()"
         )
+    if opts["rank_check"] is not None:
+        # probe it once here, so that a wrong callable fails at the boundary, not inside flatness
+        try:
+            decision = opts["rank_check"](np.array([1.0, 1e-12]))
+        except Exception as exc:  # any failure of a user callable is a bad option
+            raise InvalidOptionError(
+                f"Invalid option `rank_check={opts['rank_check']!r}`: calling it on singular values [1, 1e-12] "
+                f"raised {type(exc).__name__}: {exc}; expected a RankCheck such as LargestGapRank()"
+            ) from None
+        if not isinstance(getattr(decision, "rank", None), (int, np.integer)):
+            raise InvalidOptionError(
+                f"Invalid option `rank_check={opts['rank_check']!r}`: it returned {decision!r}, not a RankDecision "
+                "with an integer `rank`; expected a RankCheck such as LargestGapRank()"
+            )
+    for name in ("refine", "scale", "verbose", "raise_on_failure"):  # low_rank is checked above
+        if not isinstance(opts[name], (bool, np.bool_)):
+            raise InvalidOptionError(f"Invalid option `{name}={opts[name]!r}`: expected True or False")
+    seed = opts["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidOptionError(f"Invalid option `seed={seed!r}`: expected an integer >= 0")
     return opts
 
 
@@ -117,6 +141,17 @@ def _check_order(name: str, value: Any, minimum: int) -> int:
             f"(max over objective and constraints of ceil(degree / 2)); allowed: {name} >= {minimum}"
         )
     return int(value)
+
+
+def _check_size(problem: PolyProblem, order: int, name: str) -> None:
+    """Refuse relaxations far beyond any SDP solver before their monomial bases are allocated."""
+    n = problem.nvars
+    moments = math.comb(n + 2 * order, n)
+    if moments > MAX_MOMENTS:
+        raise RelaxationOrderError(
+            f"Invalid option `{name}={order}`: the relaxation of a problem in {n} variables would have "
+            f"C({n} + {2 * order}, {n}) = {moments:.3g} moments; allowed: at most {MAX_MOMENTS:.0e} moments"
+        )
 
 
 def minimize(
@@ -151,7 +186,9 @@ def minimize(
         gap_tol : float, default 1e-6 (relative gap allowed between an atom's objective and the bound)
         pivot_tol : float, default 1e-6 (echelon pivot threshold of the extraction)
         moment_norm_tol : float, default 1e6 (larger moments flag a possibly unbounded relaxation)
-        solver_options : dict, passed to the solver (overrides the tight defaults)
+        solver_options : dict, passed to the solver (overrides the tight defaults); with a named
+            solver, names and values are checked for IPM (``tol``, ``gap_tol``, ``max_iter``,
+            ``time_limit``) and names for CLARABEL, raising :class:`InvalidOptionError`
         time_limit : float, seconds per SDP solve where the solver supports it (without it, each
             fallback of the default chain is limited to ``max(10 s, 3 x`` the first attempt's time``)``)
         seed : int, default 0 (the random combination of the extraction)
@@ -194,6 +231,36 @@ def minimize(
     Raises
     ------
     InvalidProblemError, RelaxationOrderError, InvalidOptionError, SolverUnavailableError
+        Bad input (the catalogue is ``tests/momentsos/test_bad_inputs.py``); a solver that is
+        requested by name but not installed, or MOSEK without a licence.
+
+    Notes
+    -----
+    Solver faults are statuses, each with a message (``res.message``; the solver's own words are in
+    ``res.solver.raw_status``):
+
+    ===========================================  =======================================================
+    fault                                        status
+    ===========================================  =======================================================
+    the solver raises (crash, licence lost,      SOLVER_ERROR, the exception's type and text in the
+    out of memory, bad keyword)                  message; no bound
+    iteration limit (``solver_options``) or      SOLVER_ERROR, or INACCURATE when the solver returns its
+    ``time_limit``                               last iterate as approximate (bound reported, never
+                                                 certified)
+    solver stops short of its tolerances         INACCURATE, with an :class:`InaccurateSolutionWarning`
+    relaxation infeasible                        INFEASIBLE (``lower_bound = inf``)
+    relaxation unbounded                         UNBOUNDED (``lower_bound = -inf``); interior-point
+                                                 solvers often diverge instead: SOLVER_ERROR or
+                                                 INACCURATE (``large_moments``), never a bound
+    an "inaccurate" infeasibility or             SOLVER_ERROR (not a claim: COPT reports a time limit
+    unboundedness claim                          as infeasible_inaccurate)
+    MOSEK without a licence                      requested by name: SolverUnavailableError; with
+                                                 ``solver=None`` it is left out of the chain
+    ===========================================  =======================================================
+
+    With ``solver=None`` a SOLVER_ERROR or INACCURATE solve is retried with the next solver of the
+    chain (``res.solver.tried``); ``time_limit`` applies to each SDP solve (IPM checks the wall time
+    between iterations; CLARABEL, SCS, MOSEK and COPT receive it as their own option).
 
     Examples
     --------
@@ -206,8 +273,11 @@ def minimize(
     opts = _check_options(options)
     if isinstance(objective, PolyProblem):
         if inequalities or equalities or variables is not None:
+            beside = {"inequalities": inequalities, "equalities": equalities, "variables": variables}
+            given = ", ".join(f"{k}={v!r}" for k, v in beside.items() if (v is not None if k == "variables" else v))
             raise InvalidOptionError(
-                "Invalid input for minimize: pass constraints and variables inside the PolyProblem, not beside it"
+                f"Invalid input for minimize: got a PolyProblem and {given}; pass constraints and variables "
+                "inside the PolyProblem, not beside it"
             )
         problem = objective
     else:
@@ -219,12 +289,20 @@ def minimize(
     k0 = problem.min_order
     spec = resolve_solver(solver) if solver is not None else None
     if order is not None:
+        if opts["max_order"] is not None:
+            raise InvalidOptionError(
+                f"Invalid options `order={order!r}` and `max_order={opts['max_order']!r}` together: max_order "
+                "bounds the climb of order=None; pass one of them"
+            )
         orders = [_check_order("order", order, k0)]
     else:
         top = opts["max_order"]
         top = k0 + DEFAULT_MAX_ORDER_STEPS if top is None else _check_order("max_order", top, k0)
         orders = list(range(k0, top + 1))
 
+    _check_size(problem, orders[-1], "order" if order is not None else "max_order")
+    if spec is not None and opts["solver_options"]:
+        check_solver_options(spec, opts["solver_options"])
     original = problem
     problem, scaling = balance(problem) if opts["scale"] else (problem, None)
     results: list[PolyOptResult] = []

@@ -39,9 +39,12 @@ import importlib.util
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import numpy as np
+
 from .errors import InvalidOptionError, SolverUnavailableError
 
-__all__ = ["SolverSpec", "SolverStatus", "SOLVERS", "available_solvers", "resolve_solver", "map_status", "default_solver_chain"]
+__all__ = ["SolverSpec", "SolverStatus", "SOLVERS", "available_solvers", "resolve_solver", "map_status", "default_solver_chain",
+           "check_solver_options"]
 
 CLARABEL_MAX_MATRIX = 70
 COPT_MAX_MOMENTS = 2000
@@ -181,6 +184,57 @@ def resolve_solver(name: str) -> SolverSpec:
 
 def _module_present(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
+
+
+_IPM_OPTIONS = {
+    "tol": "a positive finite number",
+    "gap_tol": "a positive finite number",
+    "max_iter": "an integer >= 1",
+    "time_limit": "seconds > 0",
+}
+
+
+def _valid_ipm_value(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if key == "max_iter":
+        return isinstance(value, (int, np.integer)) and value >= 1
+    return isinstance(value, (int, float, np.integer, np.floating)) and bool(value > 0) and (
+        key == "time_limit" or bool(np.isfinite(value))
+    )
+
+
+def _clarabel_settings() -> set[str]:
+    import clarabel  # noqa: PLC0415 - lazy on purpose
+
+    return {a for a in dir(clarabel.DefaultSettings()) if not a.startswith("_") and a != "default"}
+
+
+def check_solver_options(spec: SolverSpec, options: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidOptionError` for ``solver_options`` that ``spec``'s solver would reject.
+
+    Names and values are checked for the built-in IPM, names for CLARABEL (its settings object
+    lists them); other solvers receive the options unchecked and report their own errors as a
+    SOLVER_ERROR status.
+    """
+    if spec.native:
+        for key, value in options.items():
+            if key not in _IPM_OPTIONS:
+                raise InvalidOptionError(
+                    f"Invalid option `solver_options`: {key!r} (= {value!r}) is not an option of IPM; "
+                    f"allowed: {', '.join(map(repr, _IPM_OPTIONS))}"
+                )
+            if not _valid_ipm_value(key, value):
+                raise InvalidOptionError(
+                    f"Invalid option `solver_options[{key!r}]={value!r}` for IPM: expected {_IPM_OPTIONS[key]}"
+                )
+    elif spec.name == "CLARABEL":
+        unknown = sorted(set(options) - _clarabel_settings())
+        if unknown:
+            raise InvalidOptionError(
+                f"Invalid option `solver_options`: {', '.join(f'{k!r} (= {options[k]!r})' for k in unknown)} "
+                "not a CLARABEL setting; see clarabel.DefaultSettings() for the allowed names"
+            )
 
 
 def default_solver_chain(num_moments: int, matrix_size: int) -> list[SolverSpec]:

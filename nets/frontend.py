@@ -110,9 +110,14 @@ def _check_data(net: PolyNet, data: Any, loss: Loss) -> tuple[NDArray[np.float64
         )
     X = net.check_inputs(data[0], "X")
     try:
+        if np.iscomplexobj(data[1]):
+            raise TypeError("complex")
         Y = np.array(data[1], dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"`Y` must be a real array of shape (N, {net.widths[-1]}); got {type(data[1]).__name__}") from None
+        raise TypeError(
+            f"`Y` must be a real array of shape (N, {net.widths[-1]}); got {type(data[1]).__name__}"
+            + (f" of dtype {data[1].dtype}" if isinstance(data[1], np.ndarray) else "")
+        ) from None
     if Y.ndim == 1 and net.widths[-1] == 1:
         Y = Y[:, None]
     if Y.shape != (X.shape[0], net.widths[-1]):
@@ -626,6 +631,8 @@ def solve_global(
     kind = _check_loss(loss)
     net = _check_net(net)
     X, Y = _check_data(net, data, kind)
+    if not isinstance(polish, (bool, np.bool_)):
+        raise TypeError(f"Invalid `polish={polish!r}`; allowed: True or False")
     radius = _check_radius(radius)
     start = time.perf_counter()
     model = _build_problem(net, X, Y, kind, radius)

@@ -55,9 +55,16 @@ class InvalidDataError(ValueError):
     """Training or prediction data do not fit the network (shape, non-finite values, too few samples)."""
 
 
+def _real_array(value: Any) -> NDArray[np.float64]:
+    """``value`` as a float array; complex input is refused instead of losing its imaginary part."""
+    if np.iscomplexobj(value):
+        raise TypeError("complex")
+    return np.array(value, dtype=np.float64)
+
+
 def _as_matrix(value: Any, what: str) -> NDArray[np.float64]:
     try:
-        arr = np.array(value, dtype=np.float64)
+        arr = _real_array(value)
     except (TypeError, ValueError):
         raise TypeError(f"PolyNet: {what} must be a real 2-D array; got {type(value).__name__} {value!r}") from None
     if arr.ndim != 2 or 0 in arr.shape:
@@ -159,6 +166,8 @@ class PolyNet:
                 f"make {depth} hidden layer(s); one degree per hidden layer is required"
             )
         degs = tuple(_as_degree(d, l) for l, d in enumerate(degrees, start=1))
+        if not isinstance(normalize, (bool, np.bool_)):
+            raise TypeError(f"PolyNet: `normalize` must be True or False; got {normalize!r}")
         if biases is None:
             biases = [None] * len(mats)
         if isinstance(biases, np.ndarray) or not isinstance(biases, Sequence) or len(biases) != len(mats):
@@ -202,6 +211,12 @@ class PolyNet:
         ``widths = (m_0, m_1, ..., m_{D+1})``. The paper leaves the distribution open; this one keeps
         the pre-activations of order one, so polynomial coefficients of order one stay comparable.
         """
+        if isinstance(widths, (str, bytes)) or not all(
+            isinstance(w, (int, np.integer)) and not isinstance(w, bool) for w in widths
+        ):
+            raise InvalidNetworkError(f"PolyNet.random: `widths` must be a list of positive ints; got {widths!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"PolyNet.random: `seed` must be an int; got {seed!r}")
         widths = [int(w) for w in widths]
         if len(widths) < 3 or min(widths) < 1:
             raise InvalidNetworkError(
@@ -307,7 +322,7 @@ class PolyNet:
     def check_inputs(self, X: ArrayLike, name: str = "X") -> NDArray[np.float64]:
         """``X`` as a finite float array of shape ``(N, m_0)``; 1-D is accepted when ``m_0 == 1``."""
         try:
-            arr = np.array(X, dtype=np.float64)
+            arr = _real_array(X)
         except (TypeError, ValueError):
             raise TypeError(f"`{name}` must be a real array of shape (N, {self.widths[0]}); got {type(X).__name__}") from None
         if arr.ndim == 1 and self.widths[0] == 1:
@@ -424,7 +439,7 @@ def synthetic_data(
     """
     if isinstance(nsamples, bool) or not isinstance(nsamples, (int, np.integer)) or nsamples < 1:
         raise InvalidDataError(f"synthetic_data: `nsamples` must be an int >= 1; got {nsamples!r}")
-    if not np.isfinite(noise) or noise < 0:
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.integer, np.floating)) or not np.isfinite(noise) or noise < 0:
         raise InvalidDataError(f"synthetic_data: `noise` must be a finite standard deviation >= 0; got {noise!r}")
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((int(nsamples), net.widths[0]))

@@ -53,3 +53,19 @@ def test_constrained_problem_round_trip():
     assert res.success
     assert res.lower_bound == pytest.approx(-np.sqrt(2) * 1e-3, rel=1e-6)
     assert np.allclose(res.x, -np.sqrt(0.5) * 1e-3, rtol=1e-5)
+
+
+def test_a_uniformly_tiny_objective_is_normalised():
+    # found by the badly scaled planted suite: an equality-constrained plant whose objective is
+    # scaled by about 1e-3 was certified 1e-2 away from its minimizer (gap_tol is absolute below 1)
+    from momentsos.planted import KINDS, check_answer, planted_suite
+
+    kinds = tuple(k for k in KINDS if k != "not_exact")
+    planted = next(p for p in planted_suite(1000, 0, kinds=kinds, nvars=(2, 3), scaled=True) if p.seed == 1203612942)
+    assert np.abs(planted.problem.objective.coefficients).max() < 1e-2  # below OBJECTIVE_FLOOR
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ms.InaccurateSolutionWarning)
+        fixed = ms.minimize(planted.problem, max_order=planted.max_order)
+        loose = ms.minimize(planted.problem, max_order=planted.max_order, scale=False)
+    assert check_answer(planted, fixed) == "certified" and "objective divided by 2^-" in fixed.message
+    assert check_answer(planted, loose) == "wrong"

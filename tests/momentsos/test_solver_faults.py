@@ -2,6 +2,7 @@
 
 import warnings
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -79,3 +80,101 @@ def test_fallbacks_are_time_limited_and_the_first_inaccurate_answer_is_kept(monk
     assert all(limit == solve_module.FALLBACK_MIN_SECONDS for _, limit in calls[1:])  # the first solve is quick
     assert res.status is ms.Status.INACCURATE and res.solver.name == calls[0][0]
     assert res.solver.tried == tuple(name for name, _ in calls)
+
+
+# -- infeasible and unbounded relaxations -------------------------------------------------------
+# (unbounded: tests/momentsos/test_solve.py::test_unbounded_relaxation_never_gives_a_bound runs
+# min x + y over R^2 with every solver, and ::test_unbounded_relaxation_detected_by_scs min x^3)
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(equalities=[x**2 + 1]), dict(inequalities=[1 - x**2 - y**2, x - 2])],
+    ids=["x^2 + 1 == 0", "disc and x >= 2"],
+)
+def test_infeasible_relaxation(solver, kwargs):
+    res = ms.minimize(x + y, order=1, solver=solver, **kwargs)
+    assert res.status is Status.INFEASIBLE and not res.success
+    assert res.lower_bound == np.inf and res.x is None and res.atoms == ()
+    assert "infeasible" in res.message
+
+
+# -- errors raised inside a solver --------------------------------------------------------------
+def test_an_exception_inside_a_cvxpy_solver_is_a_solver_error(monkeypatch):
+    import cvxpy
+
+    def broken(self, *args, **kwargs):
+        raise cvxpy.error.SolverError("injected: the solver crashed")
+
+    monkeypatch.setattr(cvxpy.Problem, "solve", broken)
+    res = ms.minimize(x**2 + y**2, order=1, solver="CLARABEL")
+    assert res.status is Status.SOLVER_ERROR and res.lower_bound is None
+    assert "injected: the solver crashed" in res.message and "injected" in res.solver.raw_status
+
+
+def test_an_exception_inside_the_ipm_is_a_solver_error(monkeypatch):
+    import momentsos.ipm
+
+    def broken(*args, **kwargs):
+        raise np.linalg.LinAlgError("injected: singular Schur complement")
+
+    monkeypatch.setattr(momentsos.ipm, "solve_lmi", broken)
+    res = ms.minimize(x**2 + y**2, order=1, solver="IPM")
+    assert res.status is Status.SOLVER_ERROR and "LinAlgError" in res.message
+
+
+def test_the_default_chain_falls_back_after_a_solver_error(monkeypatch):
+    import momentsos.ipm
+
+    def broken(*args, **kwargs):
+        raise MemoryError("injected")
+
+    monkeypatch.setattr(momentsos.ipm, "solve_lmi", broken)
+    res = ms.minimize((x - 1) ** 2 + y**2, order=1)
+    assert res.success and res.solver.tried[0] == "IPM" and len(res.solver.tried) >= 2
+
+
+# -- inaccurate solutions -----------------------------------------------------------------------
+def test_an_inaccurate_solve_is_reported_and_never_certified(monkeypatch):
+    import momentsos.relaxation
+    from momentsos.solvers import SolverStatus
+
+    real = momentsos.relaxation.map_status
+    monkeypatch.setattr(
+        momentsos.relaxation, "map_status",
+        lambda raw: SolverStatus.INACCURATE if real(raw) is SolverStatus.OPTIMAL else real(raw),
+    )
+    with pytest.warns(ms.InaccurateSolutionWarning, match="inaccurate"):
+        res = ms.minimize((x - 1) ** 2 + y**2, order=1, solver="IPM")
+    # the moments are in fact exact, the atom is right: still no certificate
+    assert res.status is Status.INACCURATE and not res.success
+    assert res.lower_bound == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ms.SolverFailedError, match="INACCURATE"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ms.InaccurateSolutionWarning)
+            ms.minimize((x - 1) ** 2 + y**2, order=1, solver="IPM", raise_on_failure=True)
+
+
+# -- an unlicensed MOSEK ------------------------------------------------------------------------
+def _mosek_installed_without_licence():
+    try:
+        import mosek  # noqa: F401
+    except ImportError:
+        pytest.skip("mosek is not installed (pip install momentsos[mosek]); the unlicensed path needs it")
+    if "MOSEK" in ms.available_solvers():
+        pytest.skip("MOSEK is licensed here; the unlicensed path cannot be exercised")
+
+
+def test_unlicensed_mosek_is_refused_by_name_and_left_out_of_the_chain():
+    _mosek_installed_without_licence()
+    with pytest.raises(ms.SolverUnavailableError, match="installed but not licensed"):
+        ms.minimize(x**2, solver="MOSEK")
+    assert "MOSEK" not in [s.name for s in ms.solvers.default_solver_chain(10, 3)]
+
+
+def test_a_licence_failure_during_the_solve_is_a_solver_error(monkeypatch):
+    # the licence check passes (say, a floating licence that is gone by the time of the solve)
+    _mosek_installed_without_licence()
+    monkeypatch.setitem(ms.solvers._LICENCE_CHECKS, "MOSEK", lambda: True)
+    res = ms.minimize(x**2 + y**2, order=1, solver="MOSEK")
+    assert res.status is Status.SOLVER_ERROR and "licen" in res.message.lower()
+    chained = ms.minimize((x - 1) ** 2 + y**2, order=1)
+    assert chained.success and chained.solver.tried[0] == "MOSEK" and chained.solver.name != "MOSEK"

@@ -121,39 +121,7 @@ def test_random_is_seeded_and_scaled():
     assert np.abs(Y1 - a.forward(X1, c1)).max() > 0  # noise was added
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "error", "fragment"),
-    [
-        ({"weights": [np.eye(2)], "degrees": []}, nets.InvalidNetworkError, "at least 2"),
-        ({"weights": [np.eye(2), np.ones((1, 3))], "degrees": [2]}, nets.InvalidNetworkError, "must have 2 columns"),
-        ({"weights": [np.eye(2), np.ones((1, 2))], "degrees": [2, 2]}, nets.InvalidNetworkError, "one degree per hidden layer"),
-        ({"weights": [np.eye(2), np.ones((1, 2))], "degrees": [0]}, nets.InvalidNetworkError, "degrees >= 1"),
-        ({"weights": [np.eye(2), np.ones((1, 2))], "degrees": [1.5]}, TypeError, "`degrees[0]`"),
-        ({"weights": [np.eye(2), np.ones((1, 2))], "degrees": 2}, TypeError, "`degrees`"),
-        ({"weights": [np.eye(2), [[np.nan, 1.0]]], "degrees": [2]}, nets.InvalidNetworkError, "non-finite"),
-        ({"weights": [np.eye(2), np.ones(2)], "degrees": [2]}, nets.InvalidNetworkError, "2-D"),
-        ({"weights": np.eye(2), "degrees": [2]}, TypeError, "`weights`"),
-        ({"weights": [np.eye(2), np.ones((1, 2))], "degrees": [2], "biases": [np.ones(3), None]}, nets.InvalidNetworkError, "b_1"),
-    ],
-)
-def test_bad_network_raises_with_argument_and_value(kwargs, error, fragment):
-    with pytest.raises(error) as info:
-        nets.PolyNet(**kwargs)
-    assert fragment in str(info.value)
-    if error is nets.InvalidNetworkError:
-        assert isinstance(info.value, ValueError)
-
-
-def test_bad_coefficients_raise():
-    net = _random_net([2, 1])
-    with pytest.raises(nets.InvalidNetworkError, match="3 finite numbers"):
-        net.forward(np.zeros((1, 3)), [np.ones(2), np.ones(2)])
-    with pytest.raises(nets.InvalidNetworkError, match="2 array"):
-        net.forward(np.zeros((1, 3)), [np.ones(3)])
-    with pytest.raises(nets.InvalidNetworkError, match="normalize_coefficients"):
-        net.vector_from_coefficients([np.array([2.0, 1, 1]), np.ones(2)])
-    with pytest.raises(nets.InvalidNetworkError, match="must have 4 entries"):
-        net.coefficients_from_vector(np.ones(5))
+# malformed networks and coefficients: tests/nets/test_bad_inputs.py
 
 
 # -- the numeric expansion ----------------------------------------------------------------------
@@ -288,42 +256,7 @@ def test_build_time_at_the_papers_largest_size():
         assert elapsed < 1.0, f"building the {loss} POP took {elapsed:.3f} s"
 
 
-# -- data validation ----------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("data", "loss", "error", "fragment"),
-    [
-        (np.zeros((2, 4)), "linf-mean", TypeError, "pair (X, Y)"),
-        ((np.zeros((2, 3)), np.zeros((2, 4))), "linf-mean", nets.InvalidDataError, "(N, 4) with N >= 1; got shape (2, 3)"),
-        ((np.zeros((0, 4)), np.zeros((0, 4))), "linf-mean", nets.InvalidDataError, "N >= 1"),
-        ((np.zeros((2, 4)), np.zeros((3, 4))), "linf-mean", nets.InvalidDataError, "`Y` must have shape (N, m_(D+1)) = (2, 4)"),
-        ((np.zeros((2, 4)), np.full((2, 4), np.nan)), "linf-mean", nets.InvalidDataError, "Y[0, 0] = nan"),
-        ((np.full((2, 4), np.inf), np.zeros((2, 4))), "linf-mean", nets.InvalidDataError, "X[0, 0] = inf"),
-        ((np.zeros((2, 4)), "abc"), "linf-mean", TypeError, "`Y`"),
-        ((X34, Y34), "l1", ValueError, "'linf-mean', 'l2'"),
-    ],
-)
-def test_bad_data_raises_with_argument_and_value(data, loss, error, fragment):
-    net = nets.PolyNet([W1, W2, W3], degrees=[2, 1])
-    with pytest.raises(error) as info:
-        nets.solve_global(net, data, loss=loss)
-    assert fragment in str(info.value)
-
-
-def test_too_few_equations_for_identifiability():
-    net = nets.PolyNet.random([4, 4, 4, 4], degrees=[2, 2], seed=0)  # 5 unknowns, 4 outputs
-    X, Y = nets.synthetic_data(net, net.random_coefficients(seed=1), 1, seed=2)
-    with pytest.raises(nets.InvalidDataError, match="m_\\(D\\+1\\) = 4 equations for 5 unknowns"):
-        nets.solve_global(net, (X, Y))
-    # l2 counts N * m_out equations: one sample of 4 outputs is still too few, two are enough to pose
-    with pytest.raises(nets.InvalidDataError, match="1 \\* 4 = 4 equations for 5 unknowns"):
-        loss_problem(net, (X, Y), loss="l2")
-    X2, Y2 = nets.synthetic_data(net, net.random_coefficients(seed=1), 2, seed=2)
-    assert loss_problem(net, (X2, Y2), loss="l2").nvars == 5
-
-
-def test_net_must_be_a_polynet():
-    with pytest.raises(TypeError, match="`net` must be a nets.PolyNet; got list"):
-        nets.solve_global([W1, W2, W3], (X34, Y34))
+# data validation (shapes, non-finite entries, identifiability, loss names): tests/nets/test_bad_inputs.py
 
 
 def test_format_polynomial():
