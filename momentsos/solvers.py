@@ -244,7 +244,7 @@ def default_solver_chain(num_moments: int, matrix_size: int) -> list[SolverSpec]
     chain starts with IPM, and CLARABEL and SCS, core dependencies, are listed by their modules;
     cvxpy loads when a fallback actually runs.
     """
-    if not ((_module_present("mosek") and _mosek_licensed()) or _module_present("coptpy")):
+    if not ((_module_present("mosek") and _LICENCE_CHECKS["MOSEK"]()) or _module_present("coptpy")):
         chain = [SOLVERS["IPM"]]
         if _module_present("clarabel") and matrix_size <= CLARABEL_MAX_MATRIX:
             chain.append(SOLVERS["CLARABEL"])
