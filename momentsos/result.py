@@ -56,6 +56,9 @@ _MESSAGES: dict[tuple[Status, str], str] = {
     (Status.UNBOUNDED, ""): "The relaxation is unbounded below; add a bound (e.g. a ball constraint) or raise the order.",
     (Status.INACCURATE, ""): "The solver returned an inaccurate solution: the bound is approximate and not certified.",
     (Status.INACCURATE, "large_moments"): "Moments are very large: the relaxation may be unbounded; add a ball constraint.",
+    (Status.INACCURATE, "bound_exceeded"): (
+        "A feasible extracted point lies below the reported lower bound: the solve is inaccurate and the bound invalid."
+    ),
     (Status.SOLVER_ERROR, ""): "The SDP solver failed or hit a limit; no bound is available. If the problem has no "
     "bounded feasible set, the relaxation may be unbounded: add a (redundant) ball constraint.",
 }

@@ -475,6 +475,14 @@ def _first_moments_attain(relaxation: MomentRelaxation, sol: RelaxationSolution,
     ).verified
 
 
+def _point_beats_bound(certificate: Certificate | None, bound: float | None, gap_tol: float) -> bool:
+    """A feasible extracted point with an objective below the "lower bound" by more than ``gap_tol``
+    proves the solve inaccurate (SCS on badly scaled problems: a bound 1.5e-4 above the optimum)."""
+    if certificate is None or certificate.upper_bound is None or bound is None:
+        return False
+    return certificate.upper_bound < bound - gap_tol * max(1.0, abs(bound))
+
+
 def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str, Any]) -> PolyOptResult:
     problem = relaxation.problem
     solver_options = dict(opts["solver_options"] or {})
@@ -511,6 +519,8 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
             status, reason = Status.CERTIFIED, getattr(certificate, "method", "")
         elif sol.moments is not None and np.abs(sol.moments).max() > opts["moment_norm_tol"]:
             status, reason = Status.INACCURATE, "large_moments"
+        elif _point_beats_bound(certificate, sol.lower_bound, opts["gap_tol"]):
+            status, reason = Status.INACCURATE, "bound_exceeded"
         else:
             status, reason = Status.BOUND_ONLY, extraction.outcome.value
     else:

@@ -218,3 +218,15 @@ def test_scs_infeasible_after_feasible_lower_orders_is_not_trusted(monkeypatch):
     res = ms.minimize(x**2 - x, order=1)
     assert res.status is ms.Status.INACCURATE and "contradicted" in res.message
     assert res.solver.name == calls[0]
+
+
+def test_a_feasible_point_below_the_bound_makes_the_solve_inaccurate():
+    # planted fuzzing: SCS returned "optimal" with a bound 1.5e-4 above the optimum, its own atoms below it
+    from momentsos.certify import Certificate
+    from momentsos.solve import _point_beats_bound
+
+    below = Certificate((), upper_bound=-2.3737412, gap=None, verified=False)
+    assert _point_beats_bound(below, -2.3733737, gap_tol=1e-6)
+    assert not _point_beats_bound(below, -2.3737412 + 1e-7, gap_tol=1e-6)  # within gap_tol
+    assert not _point_beats_bound(None, 0.0, gap_tol=1e-6)
+    assert not _point_beats_bound(Certificate((), None, None, False), 0.0, gap_tol=1e-6)
