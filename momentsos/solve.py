@@ -326,27 +326,7 @@ def minimize(
                 attempts.append(res)
                 if res.status not in (Status.INACCURATE, Status.SOLVER_ERROR):
                     break
-            else:
-                # every solver fell short: the first inaccurate answer in chain order (interior-point
-                # solvers first, the most accurate as a rule), else the last error
-                res = next((r for r in attempts if r.status is Status.INACCURATE), attempts[-1])
-            earlier = next((r for r in attempts[:-1] if r.status is Status.INACCURATE), None)
-            if res.status in (Status.INFEASIBLE, Status.UNBOUNDED) and earlier is not None:
-                # an earlier solver returned approximately feasible, bounded moments: a fallback's
-                # claim (SCS on badly scaled equalities) is contradicted, so the answer claims nothing
-                res = dataclasses.replace(earlier, message=(
-                    f"{earlier.message} ({res.solver.name} then reported {res.status.name}, contradicted "
-                    "by this approximately feasible solve)"
-                ))
-            feasible_below = any(r.status in (Status.CERTIFIED, Status.BOUND_ONLY) for r in results)
-            if res.status is Status.INFEASIBLE and res.solver.name != "IPM" and feasible_below:
-                # SCS and CLARABEL call badly scaled feasible equalities infeasible (49 of 1000 planted
-                # problems); IPM checks its Farkas ray, the cvxpy solvers' claims cannot be checked
-                # here, so after accurately feasible lower orders they are not trusted
-                res = dataclasses.replace(res, status=Status.SOLVER_ERROR, message=(
-                    f"{res.solver.name} reported the order-{k} relaxation infeasible although lower orders "
-                    "were solved accurately and feasible; not trusted (its infeasibility claim is unchecked)"
-                ))
+            res = _chain_answer(attempts, results, k)
             if len(tried) > 1:
                 res = dataclasses.replace(res, solver=dataclasses.replace(res.solver, tried=tuple(tried)))
             results.append(res)
@@ -474,6 +454,34 @@ def _first_moments_attain(relaxation: MomentRelaxation, sol: RelaxationSolution,
     return evaluate_atoms(
         problem, point[None, :], np.ones(1), sol.lower_bound, opts["feas_tol"], opts["gap_tol"], refine=False
     ).verified
+
+
+def _chain_answer(attempts: list[PolyOptResult], lower_orders: list[PolyOptResult], order: int) -> PolyOptResult:
+    """The answer of one order from the attempts of the solver chain, trusting no unchecked claim.
+
+    The last attempt answers unless every solver fell short (then the first INACCURATE one, in
+    chain order: interior-point solvers come first and are, as a rule, the more accurate). An
+    infeasibility or unboundedness claim is replaced by an earlier approximately feasible answer;
+    and an INFEASIBLE from a cvxpy solver after accurately feasible lower orders becomes a
+    SOLVER_ERROR: only IPM checks its Farkas ray, and the scaled planted fuzzing found SCS and
+    CLARABEL calling feasible, badly scaled equalities infeasible (47 and 2 cases).
+    """
+    res = attempts[-1]
+    if res.status in (Status.INACCURATE, Status.SOLVER_ERROR):
+        res = next((r for r in attempts if r.status is Status.INACCURATE), res)
+    earlier = next((r for r in attempts[:-1] if r.status is Status.INACCURATE), None)
+    if res.status in (Status.INFEASIBLE, Status.UNBOUNDED) and earlier is not None:
+        return dataclasses.replace(earlier, message=(
+            f"{earlier.message} ({res.solver.name} then reported {res.status.name}, contradicted "
+            "by this approximately feasible solve)"
+        ))
+    feasible_below = any(r.status in (Status.CERTIFIED, Status.BOUND_ONLY) for r in lower_orders)
+    if res.status is Status.INFEASIBLE and res.solver.name != "IPM" and feasible_below:
+        return dataclasses.replace(res, status=Status.SOLVER_ERROR, message=(
+            f"{res.solver.name} reported the order-{order} relaxation infeasible although lower orders "
+            "were solved accurately and feasible; not trusted (its infeasibility claim is unchecked)"
+        ))
+    return res
 
 
 def _point_beats_bound(certificate: Certificate | None, bound: float | None, gap_tol: float) -> bool:
