@@ -55,8 +55,9 @@ factored by LU.
 
 Statuses, not exceptions
 ------------------------
-``optimal`` when the relative residuals and gap are below ``tol``, or when the iterations end (limit
-or stall) at an iterate whose residuals are below ``tol`` and whose gap is below ``gap_tol`` (the
+``optimal`` when the relative residuals and gap are below ``tol``, or when the iterations end (limit,
+stall or breakdown) at an iterate whose residuals are below ``max(tol, 1e-8)`` (the default
+feasibility tolerance of Clarabel, MOSEK and SeDuMi) and whose gap is below ``gap_tol`` (the
 bound is then the dual objective, valid up to the tiny dual residual; degenerate relaxations such as
 the network losses of :mod:`nets` reach residuals of 1e-13 but close the gap only linearly);
 ``optimal_inaccurate`` when the best iterate reaches ``max(1e-6, sqrt(tol))``; ``infeasible`` when the iterates approach a
@@ -97,6 +98,9 @@ _SMALL_BLOCK = 10  # blocks up to this size use the Kronecker form of their Schu
 _BATCH_ENTRIES = 2_000_000  # doubles per batched product in the column form
 _STEP_FRACTION = 0.98  # fraction of the step to the boundary of the cone
 _INFEAS_TOL = 1e-8  # relative residual of an infeasibility / unboundedness certificate
+# residuals at which a stopped run's best iterate still counts as solved: the default feasibility
+# tolerance of Clarabel, MOSEK and SeDuMi; ``tol`` (1e-9) is the target, this the floor of acceptance
+_ACCEPT_FEAS = 1e-8
 
 
 @dataclass(frozen=True)
@@ -367,7 +371,7 @@ def solve_lmi(
         Target for the relative primal and dual residuals and the relative gap.
     gap_tol : float, default 1e-7
         Relative gap still reported ``optimal`` when the iterations end with both residuals below
-        ``tol`` (ten times below momentsos's default certification ``gap_tol``).
+        ``max(tol, 1e-8)`` (ten times below momentsos's default certification ``gap_tol``).
     max_iter : int, default 100
     time_limit : float, optional
         Seconds; the best iterate so far is returned with status ``error`` (or
@@ -577,9 +581,10 @@ def solve_lmi(
         return finish(status, y, None, None, it, pinf, dinf, gap, message, None)
     if status != "optimal" and best is not None:
         merit, z, lam, X, pinf, dinf, gap, pobj, dobj_raw = best
-        if max(pinf, dinf) <= tol and gap <= gap_tol:
+        accept = max(tol, _ACCEPT_FEAS)
+        if max(pinf, dinf) <= accept and gap <= gap_tol:
             status = "optimal"
-            message = f"{message}; residuals below {tol:.0e}, relative gap {gap:.1e}"
+            message = f"{message}; residuals below {accept:.0e}, relative gap {gap:.1e}"
         elif merit <= max(1e-6, np.sqrt(tol)):
             status = "optimal_inaccurate"
             message = f"{message}; best iterate has relative accuracy {merit:.1e}"

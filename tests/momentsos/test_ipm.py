@@ -66,6 +66,19 @@ def test_iteration_limit_is_an_error_status_not_an_exception():
     assert out.status == "error" and "iteration" in out.message
 
 
+def test_unreachable_target_accepts_the_best_iterate_at_the_standard_level():
+    # tol = 1e-14 is beyond double precision: the run stops at a breakdown, and its best iterate is
+    # accepted because its residuals are below 1e-8 (Clarabel's and MOSEK's default), with the bound
+    # of the run that converged to tol = 1e-9
+    relaxation = MomentRelaxation(random_quartic_on_ball(4, seed=1), 2)
+    blocks = [relaxation.moment_map, *relaxation.localizing_maps]
+    ref = solve_lmi(relaxation.objective_vector, blocks)
+    out = solve_lmi(relaxation.objective_vector, blocks, tol=1e-14)
+    assert ref.status == "optimal" and ref.message == "converged"
+    assert out.status == "optimal" and "residuals below 1e-08" in out.message
+    assert abs(out.objective - ref.objective) < 1e-8 * max(1.0, abs(ref.objective))
+
+
 @pytest.mark.parametrize("nvars", [3, 5])
 def test_agrees_with_clarabel_on_random_quartics(nvars):
     problem = random_quartic_on_ball(nvars, seed=nvars)
