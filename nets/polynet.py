@@ -265,7 +265,7 @@ class PolyNet:
             if bad:
                 l = bad[0]
                 raise InvalidNetworkError(
-                    f"PolyNet: `coefficients[{l - 1}][0]` (c_{l},0) is {coefs[l - 1][0]!r}, but this net is normalised "
+                    f"PolyNet: `coefficients[{l - 1}][0]` (c_{l},0) is {float(coefs[l - 1][0])!r}, but this net is normalised "
                     "(c_l,0 = 1 for l < D); call normalize_coefficients first"
                 )
         return np.array([coefs[l - 1][j] for l, j in self.unknowns])

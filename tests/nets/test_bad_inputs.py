@@ -132,7 +132,7 @@ OTHER_CASES = {
     "coefficients of the wrong length": (lambda net: net.forward(np.zeros((1, 4)), [np.ones(2), np.ones(2)]), nets.InvalidNetworkError, ["`coefficients[0]`", "3 finite numbers", "[1.0, 1.0]"]),
     "nan coefficient": (lambda net: net.forward(X34, [np.array([np.nan, 1, 1]), np.ones(2)]), nets.InvalidNetworkError, ["`coefficients[0]`", "nan"]),
     "too few coefficient arrays": (lambda net: net.forward(np.zeros((1, 4)), [np.ones(3)]), nets.InvalidNetworkError, ["`coefficients`", "2 array(s)", "got 1"]),
-    "constant not normalised": (lambda net: net.vector_from_coefficients([np.array([2.0, 1, 1]), np.ones(2)]), nets.InvalidNetworkError, ["`coefficients[0][0]`", "2.0", "normalize_coefficients"]),
+    "constant not normalised": (lambda net: net.vector_from_coefficients([np.array([2.0, 1, 1]), np.ones(2)]), nets.InvalidNetworkError, ["`coefficients[0][0]`", "is 2.0,", "normalize_coefficients"]),
     "unknown vector of the wrong length": (lambda net: net.coefficients_from_vector(np.ones(5)), nets.InvalidNetworkError, ["4 entries", "c1_1", "(5,)"]),
     "predict with the wrong width": (lambda net: net.forward(X34[:, :2], [np.ones(3), np.ones(2)]), nets.InvalidDataError, ["`X`", "(N, 4)", "(2, 2)"]),
     "random: too few widths": (lambda net: nets.PolyNet.random([3, 3], [2]), nets.InvalidNetworkError, ["`widths`", "[3, 3]"]),
