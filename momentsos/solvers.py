@@ -85,7 +85,10 @@ class SolverSpec:
     """Capabilities and tight default options of one SDP solver.
 
     ``native`` marks the solver built into momentsos (:mod:`momentsos.ipm`), which takes the
-    relaxation's sparse maps directly; every other solver is reached through cvxpy.
+    relaxation's sparse maps directly; ``direct`` a solver fed its conic data through its own API
+    (CLARABEL, :mod:`momentsos.clarabel_direct`); every other solver is reached through cvxpy. The
+    cvxpy route of a direct solver stays reachable for comparisons:
+    ``relaxation.solve(dataclasses.replace(SOLVERS["CLARABEL"], direct=False))``.
     """
 
     name: str
@@ -94,6 +97,7 @@ class SolverSpec:
     time_limit_option: str | None = None
     needs_licence: bool = False
     native: bool = False
+    direct: bool = False
 
 
 SOLVERS: dict[str, SolverSpec] = {
@@ -111,6 +115,7 @@ SOLVERS: dict[str, SolverSpec] = {
             interior_point=True,
             defaults={"max_iter": 300},
             time_limit_option="time_limit",
+            direct=True,
         ),
         SolverSpec(
             "SCS",
@@ -167,6 +172,8 @@ def resolve_solver(name: str) -> SolverSpec:
     if not isinstance(name, str):
         raise InvalidOptionError(f"Invalid option `solver`: expected a solver name string; got {name!r}")
     key = name.upper()
+    if key in SOLVERS and (SOLVERS[key].native or (SOLVERS[key].direct and _module_present(key.lower()))):
+        return SOLVERS[key]  # usable without asking cvxpy (whose solver probe costs milliseconds)
     usable = available_solvers()
     if key not in SOLVERS:
         raise SolverUnavailableError(
