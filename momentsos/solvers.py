@@ -1,7 +1,9 @@
 """SDP solver registry: availability, option normalisation, one status map and the default rule.
 
 Solver names are cvxpy's strings, plus ``"IPM"`` for the interior-point method built into
-momentsos (:mod:`momentsos.ipm`, numpy and scipy only, always available). Solver packages are imported lazily, only to check a licence.
+momentsos (:mod:`momentsos.ipm`, numpy and scipy only, always available). CLARABEL is called
+through its own Python API (:mod:`momentsos.clarabel_direct`: the same conic problem cvxpy would
+emit, without its few milliseconds of compilation); every other named solver goes through cvxpy. Solver packages are imported lazily, only to check a licence.
 Defaults are tightened where extraction needs it: atoms are read off the moments, so a solver that
 stops at cvxpy's default accuracy (1e-5 for SCS) leaves rank gaps too shallow to see.
 
@@ -249,7 +251,7 @@ def default_solver_chain(num_moments: int, matrix_size: int) -> list[SolverSpec]
 
     cvxpy is imported (about a second) only when a licensed MOSEK or COPT is present: otherwise the
     chain starts with IPM, and CLARABEL and SCS, core dependencies, are listed by their modules;
-    cvxpy loads when a fallback actually runs.
+    cvxpy loads only when an SCS fallback actually runs (CLARABEL is called directly).
     """
     if not ((_module_present("mosek") and _LICENCE_CHECKS["MOSEK"]()) or _module_present("coptpy")):
         chain = [SOLVERS["IPM"]]
