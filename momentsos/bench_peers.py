@@ -11,8 +11,10 @@ Peers (installed only for this benchmark: ``pip install momentsos[peers]``):
 Each measurement runs in a child process of this one (one process tree, one machine), so a peer
 that hangs is stopped by ``--timeout`` and memory does not leak between runs; the table reports the
 median over ``--repeats`` runs of build time (the peer's model construction; for momentsos the
-sparse maps plus cvxpy compilation), solve time (the SDP solver), total (the whole call, for
-momentsos including extraction, the SOS certificate and the verified bound), the bound, and what
+sparse maps plus the solver's conic data: CLARABEL's own API is fed directly, other solvers through a
+cvxpy compilation), solve time (the SDP solver), total (the whole ``minimize`` call, for momentsos
+including flatness, extraction, the SLSQP polish of the atoms, the SOS certificate and the verified
+bound where a box is known: what a user pays for it; pydrake's total is model plus solve), the bound, and what
 was certified (momentsos: global optimum with minimizers, and a verified lower bound where a box is
 known; the peers certify nothing beyond the numerical bound).
 

@@ -59,23 +59,22 @@ def refine_point(
     """
     x0 = np.asarray(point, dtype=np.float64)
     f = problem.objective
-    grad_f = f.gradient()
     constraints = []
     for kind, polys in (("ineq", problem.inequalities), ("eq", problem.equalities)):
         for p in polys:
-            grad = p.gradient()
+            scale = _scale(p)
             constraints.append(
                 {
                     "type": kind,
-                    "fun": lambda x, p=p: float(p.evaluate(x)) / _scale(p),
-                    "jac": lambda x, p=p, grad=grad: np.array([float(q.evaluate(x)) for q in grad]) / _scale(p),
+                    "fun": lambda x, p=p, scale=scale: float(p.evaluate(x)) / scale,
+                    "jac": lambda x, p=p, scale=scale: p.evaluate_gradient(x) / scale,
                 }
             )
     try:
         out = _scipy_minimize(
             lambda x: float(f.evaluate(x)),
             x0,
-            jac=lambda x: np.array([float(q.evaluate(x)) for q in grad_f]),
+            jac=f.evaluate_gradient,
             constraints=constraints,
             method="SLSQP",
             options={"maxiter": max_iter, "ftol": 1e-15},
@@ -107,7 +106,7 @@ def _restore_feasibility(problem: PolyProblem, x: NDArray[np.float64], steps: in
         r = np.array([float(p.evaluate(x)) / _scale(p) for p in active])
         if np.abs(r).max() <= 1e-15:
             return x
-        jac = np.array([[float(q.evaluate(x)) for q in p.gradient()] for p in active])
+        jac = np.array([p.evaluate_gradient(x) for p in active])
         jac /= np.array([_scale(p) for p in active])[:, None]
         x = x - np.linalg.lstsq(jac, r, rcond=None)[0]
     return x

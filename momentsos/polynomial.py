@@ -145,6 +145,22 @@ class Polynomial:
         exps[:, var] -= 1
         return Polynomial(exps, self.coefficients[keep] * powers[keep])
 
+    def evaluate_gradient(self, point: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The gradient at one point (shape ``(n,)``), without building the derivative polynomials.
+
+        ``d/dx_i x^e = e_i x^(e - u_i)``; a term with ``e_i = 0`` contributes nothing, so its
+        exponent is clipped at 0 instead of going negative.
+        """
+        x = np.asarray(point, dtype=np.float64).reshape(-1)
+        if x.shape[0] != self.nvars:
+            raise ValueError(f"Polynomial.evaluate_gradient: point must have {self.nvars} entries; got shape {np.shape(point)}")
+        if self.is_zero:
+            return np.zeros(self.nvars)
+        E = self.exponents
+        lowered = np.maximum(E[:, None, :] - np.eye(self.nvars, dtype=np.int64)[None, :, :], 0)  # (t, i, n)
+        monomials = np.prod(x[None, None, :] ** lowered, axis=2)  # (t, i)
+        return (self.coefficients[:, None] * E * monomials).sum(axis=0)
+
     def gradient(self) -> list[Polynomial]:
         """The partial derivatives, one per variable."""
         return [self.derivative(i) for i in range(self.nvars)]

@@ -1,4 +1,4 @@
-"""The dense Lasserre moment relaxation of order k and its solution through cvxpy.
+"""The dense Lasserre moment relaxation of order k and its solution (IPM, CLARABEL's own API, or cvxpy).
 
 For the POP ``min f s.t. g_j >= 0, h_i = 0`` the order-``k`` moment relaxation [Las01] is
 
@@ -53,7 +53,8 @@ class RelaxationSolution:
         The moment vector ``y`` (graded lex up to degree ``2k``).
     moment_matrix : MomentMatrix or None
     times : dict
-        ``build`` (assembling the sparse maps), ``compile`` (cvxpy), ``solve`` (the solver itself).
+        ``build`` (assembling the sparse maps), ``compile`` (cvxpy, or the conic data of the direct
+        CLARABEL interface), ``solve`` (the solver itself).
     num_iters : int or None
     duals : tuple of ndarray or None
         The dual matrices of the PSD blocks in block order (moment matrix, then one per
@@ -195,6 +196,8 @@ class MomentRelaxation:
         """Solve the relaxation with ``spec``; solver failures become statuses, never exceptions."""
         if spec.native:
             return self._solve_native(spec, options, verbose)
+        if spec.direct:
+            return self._solve_direct(options or {}, verbose)
         import cvxpy as cp  # noqa: PLC0415
 
         start = time.perf_counter()
@@ -250,6 +253,20 @@ class MomentRelaxation:
         wall = time.perf_counter() - start
         times = {"build": self.build_time, "compile": 0.0, "solve": wall, "wall": wall}
         return self._solution(map_status(raw.split(":")[0]), raw, moments, times, iters, bound, duals)
+
+    def _solve_direct(self, options: Mapping[str, Any], verbose: bool) -> RelaxationSolution:
+        """CLARABEL through its own API (:mod:`momentsos.clarabel_direct`), without cvxpy."""
+        from .clarabel_direct import solve_clarabel  # noqa: PLC0415
+        from .solvers import SOLVERS  # noqa: PLC0415
+
+        opts = {**SOLVERS["CLARABEL"].defaults, **options}
+        start = time.perf_counter()
+        equality = self.equality_map if self.equality_map.shape[0] else None
+        out = solve_clarabel(self.objective_vector, self.psd_maps, equality, opts, verbose)
+        wall = time.perf_counter() - start
+        raw = out.status if out.raw_status == "Solved" else f"{out.status}: Clarabel {out.raw_status}"
+        times = {"build": self.build_time, "compile": out.assemble_time, "solve": out.solve_time, "wall": wall}
+        return self._solution(map_status(out.status), raw, out.y, times, out.iterations, out.dual_objective, out.duals)
 
     def moment_matrix_of(self, moments: NDArray[np.float64]) -> MomentMatrix | None:
         """The (symmetrised) moment matrix ``M_k(y)`` with its basis labels."""

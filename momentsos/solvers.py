@@ -1,7 +1,9 @@
 """SDP solver registry: availability, option normalisation, one status map and the default rule.
 
 Solver names are cvxpy's strings, plus ``"IPM"`` for the interior-point method built into
-momentsos (:mod:`momentsos.ipm`, numpy and scipy only, always available). Solver packages are imported lazily, only to check a licence.
+momentsos (:mod:`momentsos.ipm`, numpy and scipy only, always available). CLARABEL is called
+through its own Python API (:mod:`momentsos.clarabel_direct`: the same conic problem cvxpy would
+emit, without its few milliseconds of compilation); every other named solver goes through cvxpy. Solver packages are imported lazily, only to check a licence.
 Defaults are tightened where extraction needs it: atoms are read off the moments, so a solver that
 stops at cvxpy's default accuracy (1e-5 for SCS) leaves rank gaps too shallow to see.
 
@@ -85,7 +87,10 @@ class SolverSpec:
     """Capabilities and tight default options of one SDP solver.
 
     ``native`` marks the solver built into momentsos (:mod:`momentsos.ipm`), which takes the
-    relaxation's sparse maps directly; every other solver is reached through cvxpy.
+    relaxation's sparse maps directly; ``direct`` a solver fed its conic data through its own API
+    (CLARABEL, :mod:`momentsos.clarabel_direct`); every other solver is reached through cvxpy. The
+    cvxpy route of a direct solver stays reachable for comparisons:
+    ``relaxation.solve(dataclasses.replace(SOLVERS["CLARABEL"], direct=False))``.
     """
 
     name: str
@@ -94,6 +99,7 @@ class SolverSpec:
     time_limit_option: str | None = None
     needs_licence: bool = False
     native: bool = False
+    direct: bool = False
 
 
 SOLVERS: dict[str, SolverSpec] = {
@@ -111,6 +117,7 @@ SOLVERS: dict[str, SolverSpec] = {
             interior_point=True,
             defaults={"max_iter": 300},
             time_limit_option="time_limit",
+            direct=True,
         ),
         SolverSpec(
             "SCS",
@@ -167,6 +174,8 @@ def resolve_solver(name: str) -> SolverSpec:
     if not isinstance(name, str):
         raise InvalidOptionError(f"Invalid option `solver`: expected a solver name string; got {name!r}")
     key = name.upper()
+    if key in SOLVERS and (SOLVERS[key].native or (SOLVERS[key].direct and _module_present(key.lower()))):
+        return SOLVERS[key]  # usable without asking cvxpy (whose solver probe costs milliseconds)
     usable = available_solvers()
     if key not in SOLVERS:
         raise SolverUnavailableError(
@@ -242,7 +251,7 @@ def default_solver_chain(num_moments: int, matrix_size: int) -> list[SolverSpec]
 
     cvxpy is imported (about a second) only when a licensed MOSEK or COPT is present: otherwise the
     chain starts with IPM, and CLARABEL and SCS, core dependencies, are listed by their modules;
-    cvxpy loads when a fallback actually runs.
+    cvxpy loads only when an SCS fallback actually runs (CLARABEL is called directly).
     """
     if not ((_module_present("mosek") and _LICENCE_CHECKS["MOSEK"]()) or _module_present("coptpy")):
         chain = [SOLVERS["IPM"]]

@@ -36,3 +36,13 @@ def test_bad_shapes_raise():
         Polynomial([[1, 0]], [1.0, 2.0])
     with pytest.raises(ValueError, match="non-negative"):
         Polynomial([[-1, 0]], [1.0])
+
+
+def test_evaluate_gradient_matches_the_derivative_polynomials():
+    rng = np.random.default_rng(3)
+    exps = rng.integers(0, 4, size=(12, 3))
+    p = Polynomial(exps, rng.standard_normal(12))
+    for point in (rng.standard_normal(3), np.zeros(3), np.array([0.0, 1.5, -2.0])):
+        expected = np.array([q.evaluate(point) for q in p.gradient()])
+        assert np.allclose(p.evaluate_gradient(point), expected)
+    assert np.array_equal(Polynomial.zero(3).evaluate_gradient(np.ones(3)), np.zeros(3))

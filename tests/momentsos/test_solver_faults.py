@@ -105,9 +105,21 @@ def test_an_exception_inside_a_cvxpy_solver_is_a_solver_error(monkeypatch):
         raise cvxpy.error.SolverError("injected: the solver crashed")
 
     monkeypatch.setattr(cvxpy.Problem, "solve", broken)
-    res = ms.minimize(x**2 + y**2, order=1, solver="CLARABEL")
+    res = ms.minimize(x**2 + y**2, order=1, solver="SCS")
     assert res.status is Status.SOLVER_ERROR and res.lower_bound is None
     assert "injected: the solver crashed" in res.message and "injected" in res.solver.raw_status
+
+
+def test_an_exception_inside_the_direct_clarabel_call_is_a_solver_error(monkeypatch):
+    import clarabel
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected: clarabel panicked")
+
+    monkeypatch.setattr(clarabel, "DefaultSolver", broken)
+    res = ms.minimize(x**2 + y**2, order=1, solver="CLARABEL")
+    assert res.status is Status.SOLVER_ERROR and res.lower_bound is None
+    assert "injected: clarabel panicked" in res.message and "RuntimeError" in res.solver.raw_status
 
 
 def test_an_exception_inside_the_ipm_is_a_solver_error(monkeypatch):
