@@ -259,6 +259,12 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
             if entry is not None:
                 mode = "quick" if entry["quick"] else "full"
                 lines.append(f"| {name} | {mode} | {entry['seed']} | {entry['seconds']:.1f} | {entry['finished']} |")
+    if data["artefacts"]:
+        lines += [
+            "",
+            "Artefacts share solves within one run (figure1 solves Table 5's first row, noise_sweep Table 4's): the "
+            "one that runs later shows only the time to write its files.",
+        ]
     if missing:
         lines += ["", f"Not run into this folder: {', '.join(missing)}."]
     lines += ["", *budget_lines()]
