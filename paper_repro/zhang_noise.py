@@ -46,7 +46,7 @@ def sweep_instances(budget: Budget, seed: int) -> list[Instance]:
             for noise_model in models
             for trial in range(budget.trials)
         ]
-    return out
+    return [inst for inst in out if budget.runs(inst)]
 
 
 def _plot(path: Path, summary: list[dict[str, Any]], size: tuple[int, int]) -> None:

@@ -47,13 +47,14 @@ FIGURE_SIZE = (50, 20)
 
 def residual_instances(budget: Budget, seed: int, sizes: tuple[tuple[int, int], ...]) -> list[Instance]:
     """Every instance of the residual study at ``sizes``."""
-    return [
+    candidates = [
         Instance(DEGREES, nsamples, width, trial, seed, NOISE, noise_model, loss, budget.time_limit, test_noise=NOISE)
         for nsamples, width in sizes
         for loss in budget.losses
         for noise_model in budget.noise_models
         for trial in range(budget.trials)
     ]
+    return [inst for inst in candidates if budget.runs(inst)]
 
 
 def run_table5(out: Path, *, quick: bool = False, seed: int = 0, budget: Budget | None = None) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """The reproductions of Zhang, Nie & Tang [ZNT26]: data, instances, and every artefact on a reduced budget.
 
-``--quick`` (N = 50, width 20, two trials) takes minutes; here each artefact runs end to end on
+``--quick`` (N = 50, width 20, two trials, 60 s per SDP solve) takes minutes; here each artefact runs end to end on
 :data:`SMOKE` (one trial at N = 20, width 8, a 0.25 s limit per SDP solve), which exercises the same code.
 """
 
@@ -82,12 +82,26 @@ def test_noise_models_share_inputs_and_scale_one_noise_direction():
     assert not np.allclose(eps2, eps2[0])
     assert np.allclose(eps3, 10 * eps2, atol=1e-12) and np.abs(eps0).max() == 0
     assert np.allclose(Y, Y0 + eps[0])
-    # weights with N(0, 1) entries (the paper's randn), constants of the inner layers normalised
-    assert 0.7 < np.std(np.concatenate([W.ravel() for W in net.weights])) < 1.3
+    # hidden weights N(0, 1/m) (variance preserving), output weights N(0, 1) (randn); inner constants normalised
+    *hidden, output = net.weights
+    assert 0.7 < np.std(output) < 1.3
+    assert all(0.7 < np.std(W) * np.sqrt(W.shape[1]) < 1.3 for W in hidden)
     assert truth[0][0] == truth[1][0] == 1.0 and all(np.abs(c).max() <= 1 for c in truth)
     # another trial is another network
     other, _, _, _, _ = make_data(Instance(noise=1e-2, noise_model="shared", **{**base, "trial": 2}))
     assert not np.array_equal(other.weights[0], net.weights[0])
+
+
+def test_quick_budget_leaves_out_only_the_order_four_relaxation():
+    from paper_repro.zhang_tables import TABLES, left_out_text, table_instances
+
+    for table in TABLES:
+        losses = {inst.loss for inst in table_instances(table, QUICK, 0)}
+        assert losses == ({"linf-mean"} if table == 2 else {"linf-mean", "l2"})
+        assert len(table_instances(table, QUICK, 0)) == 2 * 2 * len(losses)
+        assert len(table_instances(table, FULL, 0)) == 5 * 2 * 2 * 10
+    assert "`l2` loss" in left_out_text(2, QUICK) and left_out_text(1, QUICK) == left_out_text(2, FULL) == ""
+    assert QUICK.time_limit >= 30  # long enough for the order-3 solves at N = 50, width 20 to converge
 
 
 def test_noiseless_instance_is_recovered_exactly_and_rows_are_deterministic():
@@ -95,6 +109,7 @@ def test_noiseless_instance_is_recovered_exactly_and_rows_are_deterministic():
     first, second = solve_instance(inst), solve_instance(inst)
     assert first["certified"] and first["status"] == "CERTIFIED" and first["order"] == 3
     assert first["abs_err"] < 1e-8 and first["rel_err"] is None and first["eps_norm"] == 0.0
+    assert first["radius"] == zhang_common.RADIUS == 3.0
     assert {k: v for k, v in first.items() if k != "time"} == {k: v for k, v in second.items() if k != "time"}
 
 
@@ -131,6 +146,7 @@ def test_artefact_writes_csv_markdown_and_png(smoke_out, name):
     md = (out / f"{name}.md").read_text()
     assert "[ZNT26]" in md and "arXiv:2510.03682" in md and "Choices the paper leaves open" in md
     assert "shared" in md and "per-sample" in md and f"time limit {SMOKE.time_limit:g} s per SDP solve" in md
+    assert "ball ||c||_2 <= 3" in md and "N(0, 1/m_(l-1))" in md
 
 
 @pytest.mark.parametrize("name", ["table1", "table2", "table3", "table4", "table5"])
@@ -197,6 +213,7 @@ def test_report_groups_artefacts_by_paper_and_states_machine_and_solver(smoke_ou
         assert f"({name}.png)" in text
     assert "feas_tol=1e-06" in text and "gap_tol=1e-06" in text and "IPM" in text
     assert "Not run into this folder:" in text and "tmaf_sine" in text
+    assert "||c||_2 <= 3" in text and "**Quick mode**" not in text  # no timings.json here: the mode is unknown
     assert "## References" not in text  # folded into the paper headings
     assert text.count("MATLAB's `randn`") == 1 and "(As under table1 above.)" in text  # the shared choices once
     assert text.index("### Table 1 of [ZNT26]") < text.index("### Figure 1 of [ZNT26]")
@@ -211,6 +228,7 @@ def test_command_line_writes_timings_and_report(smoke_out, monkeypatch):
     assert timings["runs"][-1]["command"] == "python -m paper_repro table3 --out " + str(out) + " --quick --seed 0"
     report = (out / "REPORT.md").read_text()
     assert "total wall time" in report and "| table3 | quick | 0 |" in report
+    assert report.splitlines()[2].startswith("**Quick mode**")
 
 
 def test_bound_note_flags_certified_bounds_above_the_loss():
