@@ -197,7 +197,7 @@ class MomentRelaxation:
         if spec.native:
             return self._solve_native(spec, options, verbose)
         if spec.direct:
-            return self._solve_direct(options or {}, verbose)
+            return self._solve_direct(spec, options or {}, verbose)
         import cvxpy as cp  # noqa: PLC0415
 
         start = time.perf_counter()
@@ -254,12 +254,11 @@ class MomentRelaxation:
         times = {"build": self.build_time, "compile": 0.0, "solve": wall, "wall": wall}
         return self._solution(map_status(raw.split(":")[0]), raw, moments, times, iters, bound, duals)
 
-    def _solve_direct(self, options: Mapping[str, Any], verbose: bool) -> RelaxationSolution:
+    def _solve_direct(self, spec: SolverSpec, options: Mapping[str, Any], verbose: bool) -> RelaxationSolution:
         """CLARABEL through its own API (:mod:`momentsos.clarabel_direct`), without cvxpy."""
         from .clarabel_direct import solve_clarabel  # noqa: PLC0415
-        from .solvers import SOLVERS  # noqa: PLC0415
 
-        opts = {**SOLVERS["CLARABEL"].defaults, **options}
+        opts = {**spec.defaults, **options}
         start = time.perf_counter()
         equality = self.equality_map if self.equality_map.shape[0] else None
         out = solve_clarabel(self.objective_vector, self.psd_maps, equality, opts, verbose)
