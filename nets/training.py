@@ -22,7 +22,9 @@ process group, :func:`train_gd` initialises one (``gloo`` on CPU, ``nccl`` on CU
 
 from __future__ import annotations
 
+import atexit
 import enum
+import gc
 import logging
 import os
 import sys
@@ -232,7 +234,19 @@ def _distributed(device: torch.device) -> tuple[int, int]:
         if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or "MASTER_ADDR" not in os.environ:
             return 0, 1
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        # The group this call created is also destroyed here, before the interpreter tears down:
+        # a gloo group left to static destruction can abort the process ("terminate called without
+        # an active exception") after training has finished and the results are written.
+        atexit.register(_destroy_process_group)
     return dist.get_rank(), dist.get_world_size()
+
+
+def _destroy_process_group() -> None:
+    import torch.distributed as dist  # noqa: PLC0415
+
+    if dist.is_initialized():
+        gc.collect()  # DDP reducers left in reference cycles hold the group; free them first
+        dist.destroy_process_group()
 
 
 def _progress(steps: int, enabled: bool) -> Any:
