@@ -52,6 +52,7 @@ def record_run(out: Path, artefacts: dict[str, float], *, quick: bool, seed: int
         {
             "command": command, "artefacts": list(artefacts), "quick": quick, "seed": seed, "seconds": total,
             "finished": finished, "time_limit_env": os.environ.get("PAPER_REPRO_TIME_LIMIT"),
+            "max_start_order_env": os.environ.get("PAPER_REPRO_MAX_START_ORDER"),
         }
     )  # fmt: skip
     (out / TIMINGS).write_text(json.dumps(data, indent=1))
@@ -155,6 +156,7 @@ def budget_lines() -> list[str]:
         return text
 
     limit = os.environ.get("PAPER_REPRO_TIME_LIMIT")
+    order = os.environ.get("PAPER_REPRO_MAX_START_ORDER")
     return [
         f"- [ZNT26] `--quick`: {describe(QUICK)}. Full (no flag): {describe(FULL)}.",
         f"- Every [ZNT26] solve searches the unknowns in the ball ||c||_2 <= {RADIUS:g} (`solve_global(radius=...)`); "
@@ -162,6 +164,9 @@ def budget_lines() -> list[str]:
         "Weights: hidden N(0, 1/m_(l-1)), output N(0, 1) (see the Choices under Table 1).",
         "- `$PAPER_REPRO_TIME_LIMIT` replaces either time limit"
         + (f" (set to {limit} when this report was written)." if limit else " (not set when this report was written)."),
+        "- `$PAPER_REPRO_MAX_START_ORDER` (a positive integer or `none`) replaces either order cut; `none` runs "
+        "every instance"
+        + (f" (set to {order} when this report was written)." if order else " (not set when this report was written)."),
     ]
 
 
@@ -246,9 +251,13 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         "",
     ]
     if last is not None:
-        env = last.get("time_limit_env")
+        env = "".join(
+            f"{name}={last[key]} "
+            for name, key in (("PAPER_REPRO_TIME_LIMIT", "time_limit_env"), ("PAPER_REPRO_MAX_START_ORDER", "max_start_order_env"))
+            if last.get(key)
+        )
         lines.append(
-            f"- Last run: `{'PAPER_REPRO_TIME_LIMIT=' + env + ' ' if env else ''}{last['command']}` "
+            f"- Last run: `{env}{last['command']}` "
             f"({'quick' if last['quick'] else 'full'} mode, seed {last['seed']}), "
             f"total wall time {last['seconds']:.1f} s ({last['seconds'] / 60:.1f} min), finished {last['finished']}."
         )

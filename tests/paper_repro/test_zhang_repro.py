@@ -195,6 +195,17 @@ def test_time_limit_can_be_set_from_the_environment(monkeypatch):
         zhang_common.budget_for(False)
 
 
+def test_order_cut_can_be_lifted_from_the_environment(monkeypatch):
+    assert zhang_common.budget_for(False).max_start_order == 3
+    monkeypatch.setenv("PAPER_REPRO_MAX_START_ORDER", "none")
+    assert zhang_common.budget_for(False).max_start_order is None
+    monkeypatch.setenv("PAPER_REPRO_MAX_START_ORDER", "4")
+    assert zhang_common.budget_for(True).max_start_order == 4
+    monkeypatch.setenv("PAPER_REPRO_MAX_START_ORDER", "0")
+    with pytest.raises(ValueError, match="PAPER_REPRO_MAX_START_ORDER must be a positive integer or 'none'; got '0'"):
+        zhang_common.budget_for(False)
+
+
 def test_figure1_and_table5_share_their_solves(smoke_out):
     out, rows = smoke_out
     figure = rows["figure1"]
