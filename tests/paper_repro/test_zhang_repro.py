@@ -250,4 +250,7 @@ def test_bound_note_flags_certified_bounds_above_the_loss():
     uncertified = {"certified": False, "lower_bound": 5.0, "loss_value": 1.0, "loss_scale": 1.0}
     assert bound_note([ok, uncertified]) is None
     note = bound_note([ok, bad, uncertified])
-    assert note.startswith("- Certificates weaker than they read: 1 certified solve(s)") and "3.6e+10" in note
+    assert note.startswith("- Bound above the value: 1 certified solve(s)") and "3.6e+10" in note
+    assert "within that tolerance" in note  # 40 - 1.6e-3 <= 1e-6 x 3.6e10
+    beyond = {"certified": True, "lower_bound": 1.1e-3, "loss_value": 1e-3, "loss_scale": 10.0}
+    assert "beyond that tolerance" in bound_note([beyond])  # 1e-4 > 1e-6 x 10
