@@ -1,4 +1,4 @@
-"""Command line: ``python -m paper_repro NAME|all --out DIR [--quick] [--seed S]``.
+"""Command line: ``python -m paper_repro NAME [NAME ...]|all --out DIR [--quick] [--seed S]``.
 
 Adding an artefact is one entry in :data:`ARTEFACTS`: its name and ``"module:function"``, where the
 function takes ``(out: Path, *, quick: bool, seed: int)``, writes its files into ``out`` and returns
@@ -41,7 +41,10 @@ def load(name: str) -> Callable[..., object]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m paper_repro", description=__doc__.splitlines()[0])
-    parser.add_argument("name", help=f"'all' or one of: {', '.join(sorted(ARTEFACTS))}")
+    parser.add_argument(
+        "names", nargs="+", metavar="name",
+        help=f"'all' or one or more of: {', '.join(sorted(ARTEFACTS))} (run in the order given, solves shared)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="output folder (created if missing)")
     parser.add_argument("--quick", action="store_true", help="reduced sizes (well under a minute each)")
     parser.add_argument("--seed", type=int, default=0)
@@ -51,9 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "other processes, on one thread)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    names = sorted(ARTEFACTS) if args.name == "all" else [args.name]
-    if args.name != "all" and args.name not in ARTEFACTS:
-        parser.error(f"artefact must be 'all' or one of {sorted(ARTEFACTS)}, got {args.name!r}")
+    if args.names == ["all"]:
+        names = sorted(ARTEFACTS)
+    else:
+        unknown = [name for name in args.names if name not in ARTEFACTS]
+        if unknown:
+            parser.error(f"artefact must be 'all' or one or more of {sorted(ARTEFACTS)}, got {unknown[0]!r}")
+        names = list(dict.fromkeys(args.names))
     args.out.mkdir(parents=True, exist_ok=True)
     import torch  # only the command line changes process-wide settings
 
