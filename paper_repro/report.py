@@ -232,7 +232,6 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         group["parts"].append(_demote(body, 2))
 
     runs = data["runs"]
-    last = runs[-1] if runs else None
     modes = {entry["quick"] for entry in data["artefacts"].values()}
     mode_line = {
         frozenset({True}): "**Quick mode** (`--quick`): reduced sizes and trials (see Run below), not the paper's "
@@ -250,16 +249,19 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         "## Run",
         "",
     ]
-    if last is not None:
+    # every run whose artefacts are still in this folder (a later run of the same artefact replaces it)
+    current = {entry["finished"] for entry in data["artefacts"].values()}
+    shown = [run for run in runs if run["finished"] in current] or runs[-1:]
+    for run in shown:
         env = "".join(
-            f"{name}={last[key]} "
+            f"{name}={run[key]} "
             for name, key in (("PAPER_REPRO_TIME_LIMIT", "time_limit_env"), ("PAPER_REPRO_MAX_START_ORDER", "max_start_order_env"))
-            if last.get(key)
+            if run.get(key)
         )
         lines.append(
-            f"- Last run: `{env}{last['command']}` "
-            f"({'quick' if last['quick'] else 'full'} mode, seed {last['seed']}), "
-            f"total wall time {last['seconds']:.1f} s ({last['seconds'] / 60:.1f} min), finished {last['finished']}."
+            f"- {'Last run' if run is runs[-1] else 'Run'}: `{env}{run['command']}` "
+            f"({'quick' if run['quick'] else 'full'} mode, seed {run['seed']}), "
+            f"total wall time {run['seconds']:.1f} s ({run['seconds'] / 60:.1f} min), finished {run['finished']}."
         )
     if data["artefacts"]:
         lines += ["", "| artefact | mode | seed | wall time s | finished |", "|---|---|---|---|---|"]

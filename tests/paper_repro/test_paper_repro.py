@@ -98,3 +98,20 @@ def test_the_quick_run_of_every_artefact_finishes_and_certifies(tmp_path):
         # so far; a table without a single certificate means the pipeline broke, not bad luck
         assert any(row["certified"] == "True" for row in rows), f"table{table}: nothing certified"
         assert all(row["order"] in {"2", "3"} for row in rows if row["certified"] == "True")
+
+
+def test_report_lists_every_run_whose_artefacts_it_shows(tmp_path):
+    import time
+
+    from paper_repro.report import record_run, write_report
+
+    record_run(tmp_path, {"table1": 10.0, "table2": 20.0}, quick=False, seed=0, total=30.0, command="python -m paper_repro table1 table2")
+    time.sleep(1.1)  # the runs' finish stamps have one-second resolution
+    record_run(tmp_path, {"gd_vs_sos": 5.0}, quick=True, seed=0, total=5.0, command="python -m paper_repro gd_vs_sos --quick")
+    time.sleep(1.1)
+    record_run(tmp_path, {"table2": 21.0}, quick=False, seed=0, total=21.0, command="python -m paper_repro table2")
+    report = write_report(tmp_path).read_text()
+    assert "- Run: `python -m paper_repro table1 table2` (full mode, seed 0), total wall time 30.0 s" in report
+    assert "- Run: `python -m paper_repro gd_vs_sos --quick` (quick mode" in report
+    assert "- Last run: `python -m paper_repro table2` (full mode" in report
+    assert "**Mixed modes**" in report
