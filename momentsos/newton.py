@@ -45,6 +45,25 @@ HULL_MAX_DIMENSION = 8
 _TOL = 1e-9
 
 
+def _key_map(*blocks: NDArray[np.int64]) -> NDArray[np.int64] | None:
+    """Weights ``w`` with ``rows @ w`` injective and additive (``key(a + b) = key(a) + key(b)``) on
+    the rows of ``blocks``, their doubles and pairwise sums; None when int64 cannot hold them."""
+    n = blocks[0].shape[1]
+    top = max((int(b.max()) for b in blocks if b.size), default=0)
+    base = 2 * top + 1
+    if n * np.log2(base) >= 62:
+        return None
+    return base ** np.arange(n, dtype=np.int64)
+
+
+def _member(keys: NDArray[np.int64], table: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """``keys[i] in table`` for a sorted ``table`` (searchsorted, cheaper than np.isin on small sets)."""
+    if not table.size:
+        return np.zeros(keys.shape, dtype=bool)
+    pos = np.minimum(np.searchsorted(table, keys), table.size - 1)
+    return table[pos] == keys
+
+
 @dataclass(frozen=True)
 class NewtonBasis:
     """The reduced Gram basis of an unconstrained relaxation and how it was obtained.
@@ -113,7 +132,12 @@ def half_newton_polytope(support: NDArray[np.int64], candidates: NDArray[np.int6
         lo, hi = pz.min() - _TOL * scale, pz.max() + _TOL * scale
         return in_span & (z[:, 0] >= lo) & (z[:, 0] <= hi)
     # a point of the support is inside whatever the polytope's shape: no test needed
-    inside = in_span & MonomialSet(support).contains(2 * np.asarray(candidates, dtype=np.int64))
+    doubled = 2 * np.asarray(candidates, dtype=np.int64)
+    weights = _key_map(support, doubled)
+    if weights is None:
+        inside = in_span & MonomialSet(support).contains(doubled)
+    else:
+        inside = in_span & _member(doubled @ weights, np.unique(support @ weights))
     undecided = in_span & ~inside
     if not undecided.any():
         return inside
@@ -158,9 +182,26 @@ def prune_diagonal(rows: NDArray[np.int64], support: NDArray[np.int64]) -> NDArr
     [True, False, True, True]
     """
     rows = np.asarray(rows, dtype=np.int64)
-    n = rows.shape[1]
+    support = np.vstack([np.zeros((1, rows.shape[1]), dtype=np.int64), np.asarray(support, dtype=np.int64)])
+    weights = _key_map(rows, support)
+    if weights is None:
+        return _prune_by_sets(rows, support)
+    keys = rows @ weights  # additive: the key of b1 + b2 is the sum of the keys
     alive = np.ones(rows.shape[0], dtype=bool)
-    in_support = MonomialSet(np.vstack([np.zeros((1, n), dtype=np.int64), support])).contains(2 * rows)
+    in_support = _member(2 * keys, np.unique(support @ weights))
+    while True:
+        live = keys[alive]
+        i, j = np.triu_indices(live.shape[0], k=1)
+        covered = in_support[alive] | _member(2 * live, np.unique(live[i] + live[j]))
+        if covered.all():
+            return alive
+        alive[np.flatnonzero(alive)[~covered]] = False
+
+
+def _prune_by_sets(rows: NDArray[np.int64], support: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """:func:`prune_diagonal` with exact row sets, for exponents too large for int64 keys."""
+    alive = np.ones(rows.shape[0], dtype=bool)
+    in_support = MonomialSet(support).contains(2 * rows)
     while True:
         live = rows[alive]
         i, j = np.triu_indices(live.shape[0], k=1)

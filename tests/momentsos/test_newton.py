@@ -156,3 +156,10 @@ def test_newton_on_a_constrained_problem_is_refused_with_the_allowed_values():
 def test_unknown_sparsity_lists_newton():
     with pytest.raises(InvalidOptionError, match="'newton'"):
         ms.minimize(problems.get("six_hump_camel").problem(), order=3, sparsity="newtonian")
+
+
+def test_pruning_with_row_sets_agrees_with_integer_keys(monkeypatch):
+    f = _rosenbrock(5).objective
+    by_keys = newton_basis(f, 2).rows
+    monkeypatch.setattr(newton, "_key_map", lambda *blocks: None)
+    assert np.array_equal(newton_basis(f, 2).rows, by_keys)
