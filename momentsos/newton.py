@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from math import comb
 
 import numpy as np
 from numpy.typing import NDArray
@@ -115,8 +116,8 @@ def half_newton_polytope(support: NDArray[np.int64], candidates: NDArray[np.int6
     support = np.asarray(support, dtype=np.int64)
     target = 2.0 * np.asarray(candidates, dtype=np.float64)
     inside = np.zeros(target.shape[0], dtype=bool)
-    if not target.shape[0]:
-        return inside
+    if not target.shape[0] or not target.shape[1]:
+        return inside | (target.shape[1] == 0)  # without variables the only monomial is 1
     points = np.vstack([np.zeros((1, support.shape[1])), support.astype(np.float64)])
     scale = 1.0 + float(np.abs(points).max())
     # the affine hull contains 0, so it is the span of the points
@@ -232,15 +233,13 @@ def newton_basis(objective: Polynomial, order: int) -> NewtonBasis:
     support = objective.exponents
     hull = dense[half_newton_polytope(support, dense)]
     rows = hull[prune_diagonal(hull, support)]
-    kept = MonomialSet(rows) if rows.shape[0] else None
+    # B is a subset of the dense basis, so it holds every monomial of degree <= t iff it holds as many
+    degrees = rows.sum(axis=1)
     full = -1
-    if kept is not None:
-        degrees = dense.sum(axis=1)
-        present = kept.contains(dense)
-        for t in range(order + 1):
-            if not present[degrees <= t].all():
-                break
-            full = t
+    for t in range(order + 1):
+        if np.count_nonzero(degrees <= t) != comb(n + t, t):
+            break
+        full = t
     return NewtonBasis(rows=rows, dense_size=dense.shape[0], hull_size=hull.shape[0],
-                       has_first_moments=full >= 1, full_degree=full,
+                       has_first_moments=n > 0 and full >= 1, full_degree=full,
                        build_time=time.perf_counter() - start)
