@@ -602,11 +602,12 @@ def _glue(decomp: CliqueDecomposition, extractions: list[Extraction], n: int
 
 def certify_sparse(
     relaxation: SparseMomentRelaxation, sol: RelaxationSolution, lower_bound: float | None, opts: dict[str, Any]
-) -> tuple[None, Extraction, SparseCertificate | None]:
+) -> tuple[FlatnessReport | None, Extraction, SparseCertificate | None]:
     """Flatness per clique and glued atoms (correlative sparsity), else the first-moment candidate.
 
-    Returns ``(None, extraction, certificate)`` in the shape of the dense ``_certify_moments``;
-    there is no single flatness report (the per-clique ones are on the certificate).
+    Returns ``(flatness, extraction, certificate)`` in the shape of the dense ``_certify_moments``;
+    ``flatness`` is None (the per-clique reports are on the certificate) except for the Newton
+    basis, where it is the test of the full leading block ``M_t``, ``t <= NewtonBasis.full_degree``.
     """
     problem = relaxation.problem
     n = problem.nvars
@@ -658,7 +659,7 @@ def _certify_newton(
     relaxation: SparseMomentRelaxation, moments: NDArray[np.float64],
     evaluate: Callable[[NDArray[np.float64], NDArray[np.float64]], Certificate],
     rank_check: RankCheck, rng: np.random.Generator, pivot_tol: float,
-) -> tuple[None, Extraction, SparseCertificate]:
+) -> tuple[FlatnessReport, Extraction, SparseCertificate]:
     """Flat truncation on the full leading block ``M_t`` of the Newton-reduced moment matrix.
 
     The atoms of a flat ``M_t`` represent the moments up to degree ``2t`` [CF96]; whatever they
@@ -681,7 +682,7 @@ def _certify_newton(
             continue
         kept = evaluate(extraction.points, extraction.weights)
         if kept.verified:
-            return None, extraction, SparseCertificate(
+            return flatness, extraction, SparseCertificate(
                 kept.atoms, kept.upper_bound, kept.gap, True, "newton_flat", True, (flatness,), None)
         extraction = dataclasses.replace(extraction, outcome=ExtractionOutcome.ATOMS_INFEASIBLE)
     if not flatness.is_flat:
@@ -693,12 +694,12 @@ def _certify_newton(
         candidate = evaluate(x[None, :], np.ones(1))
         if candidate.verified:
             extraction = Extraction(ExtractionOutcome.OK, best_points(candidate), np.ones(1))
-            return None, extraction, SparseCertificate(
+            return flatness, extraction, SparseCertificate(
                 candidate.atoms, candidate.upper_bound, candidate.gap, True, "first_moments", False, (flatness,), None)
         kept = kept or candidate
     if kept is None:
-        return None, extraction, SparseCertificate((), None, None, False, "", False, (flatness,), None)
-    return None, extraction, SparseCertificate(
+        return flatness, extraction, SparseCertificate((), None, None, False, "", False, (flatness,), None)
+    return flatness, extraction, SparseCertificate(
         kept.atoms, kept.upper_bound, kept.gap, False, "", False, (flatness,), None)
 
 

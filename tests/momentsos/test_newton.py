@@ -93,6 +93,8 @@ def test_camel_auto_uses_newton_certifies_both_minimizers_with_the_dense_bound()
     assert report.used == "newton" and report.moment_blocks == (7,) and report.certified_by == "newton_flat"
     assert "keeps 7 of the 10 monomials" in report.reason
     assert auto.status is ms.Status.CERTIFIED and len(auto.hierarchy) == 1
+    # the leading block over 1, x, y, x^2, xy, y^2 is the full M_2: ranks 1, 2, 2, flat at t = 2
+    assert auto.flatness.ranks == (1, 2, 2) and auto.flatness.flat_orders == (2,)
     assert abs(auto.lower_bound - dense.lower_bound) <= 1e-7
     assert abs(auto.upper_bound - CAMEL_VALUE) <= 1e-8
     points = np.array(sorted(a.point.tolist() for a in auto.atoms))
