@@ -115,6 +115,17 @@ def test_rosenbrock_newton_bound_equals_dense_and_certifies_all_ones(n):
     assert reduced.sparsity.certified_by in ("first_moments", "newton_flat")
 
 
+@pytest.mark.parametrize("named, size", [(problems.chained_wood(4), 8), (problems.get("rosenbrock"), 4)])
+def test_named_problems_newton_bound_equals_dense(named, size):
+    prob = named.problem()
+    reduced = ms.minimize(prob, order=2, solver="IPM", sparsity="newton")
+    dense = ms.minimize(prob, order=2, solver="IPM", sparsity="none")
+    assert reduced.sparsity.moment_blocks == (size,) and reduced.status is ms.Status.CERTIFIED
+    assert abs(reduced.lower_bound - dense.lower_bound) <= 1e-6
+    assert abs(reduced.upper_bound - named.optimum) <= 1e-6
+    np.testing.assert_allclose(reduced.x, np.array(named.minimizers[0]), atol=1e-5)
+
+
 def test_several_minimizers_fall_back_to_dense_and_extract_all():
     # (x^2 - 1)^2 + (y^2 - 1)^2 at order 4: the reduced basis is the full degree-2 one, whose M_2
     # (rank 4) is not flat over M_1 (rank 3); the dense M_4 is ("auto" would pick correlative
