@@ -114,7 +114,8 @@ TOOLS = ("momentsos", "momentsos-same", "pydrake", "ncpol2sdpa")
 
 
 # -- one measurement per tool (run inside a worker process) ------------------------------------------
-def _run_momentsos(problem: PolyProblem, order: int, sparse: bool, solver: str | None) -> dict[str, Any]:
+def _run_momentsos(problem: PolyProblem, order: int, sparse: bool, solver: str | None,
+                   sparsity: str | None = None) -> dict[str, Any]:
     import inspect  # noqa: PLC0415
 
     from . import solve as solve_module  # noqa: PLC0415
@@ -126,6 +127,8 @@ def _run_momentsos(problem: PolyProblem, order: int, sparse: bool, solver: str |
                 "sparsity" not in inspect.signature(minimize).parameters:
             return {"skipped": "pending merge: minimize has no sparsity= option on this branch"}
         options["sparsity"] = "auto"
+    if sparsity is not None:
+        options["sparsity"] = sparsity
     start = time.perf_counter()
     res = minimize(problem, order=order, solver=solver, **options)
     total = time.perf_counter() - start
@@ -203,7 +206,7 @@ def _run_ncpol2sdpa(problem: PolyProblem, order: int, solver: str) -> dict[str, 
             "status": str(relaxation.status), "solver": solver, "verified": None, "certified": False}
 
 
-def _worker(tool: str, name: str, solver: str) -> dict[str, Any]:
+def _worker(tool: str, name: str, solver: str, sparsity: str | None = None) -> dict[str, Any]:
     builder, order, sparse = PROBLEMS[name]
     problem = builder()
     # warm start every tool on a tiny problem first: imports and first-call set-up are not timed
@@ -216,9 +219,9 @@ def _worker(tool: str, name: str, solver: str) -> dict[str, Any]:
     elif tool == "ncpol2sdpa":
         _run_ncpol2sdpa(warm, 1, solver)
     if tool == "momentsos":
-        return _run_momentsos(problem, order, sparse, None)
+        return _run_momentsos(problem, order, sparse, None, sparsity)
     if tool == "momentsos-same":
-        return _run_momentsos(problem, order, sparse, solver)
+        return _run_momentsos(problem, order, sparse, solver, sparsity)
     if tool == "pydrake":
         return _run_pydrake(problem, order, solver)
     if tool == "ncpol2sdpa":
@@ -227,8 +230,10 @@ def _worker(tool: str, name: str, solver: str) -> dict[str, Any]:
 
 
 # -- the driver ------------------------------------------------------------------------------------
-def _measure(tool: str, name: str, solver: str, timeout: float) -> dict[str, Any]:
+def _measure(tool: str, name: str, solver: str, timeout: float, sparsity: str | None = None) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "momentsos.bench_peers", "--worker", tool, name, "--solver", solver]
+    if sparsity is not None:
+        cmd += ["--sparsity", sparsity]
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -257,13 +262,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run")
     parser.add_argument("--only", default="", help="comma-separated problem names")
     parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--sparsity", default=None,
+                        help="momentsos' sparsity= option for every problem (default: 'auto' for the chained "
+                             "problems, minimize's default for the others)")
     parser.add_argument("--worker", nargs=2, metavar=("TOOL", "PROBLEM"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         import warnings  # noqa: PLC0415
 
         warnings.simplefilter("ignore")
-        print(json.dumps(_worker(args.worker[0], args.worker[1], args.solver)))
+        print(json.dumps(_worker(args.worker[0], args.worker[1], args.solver, args.sparsity)))
         return 0
     names = [n for n in args.only.split(",") if n] or list(PROBLEMS)
     unknown = [n for n in names if n not in PROBLEMS]
@@ -272,14 +280,15 @@ def main(argv: list[str] | None = None) -> int:
     tools = [t for t in args.tools.split(",") if t]
     header = (f"{'problem':28s} {'tool':15s} {'solver':9s} {'build s':>8s} {'solve s':>8s} {'total s':>8s} "
               f"{'bound':>14s} {'verified lb':>14s}  certified / status")
-    print(f"median of {args.repeats} runs, each in a child process; shared solver {args.solver}")
+    print(f"median of {args.repeats} runs, each in a child process; shared solver {args.solver}"
+          + (f"; momentsos sparsity={args.sparsity!r}" if args.sparsity is not None else ""))
     print(header)
     print("-" * len(header))
     for name in names:
         for tool in tools:
             runs = []
             for _ in range(args.repeats):
-                r = _measure(tool, name, args.solver, args.timeout)
+                r = _measure(tool, name, args.solver, args.timeout, args.sparsity)
                 runs.append(r)
                 if "skipped" in r:
                     break

@@ -28,9 +28,12 @@ from .solvers import SolverSpec, SolverStatus, check_solver_options, default_sol
 from .sparse_relaxation import (
     SparseCertificate,
     SparseMomentRelaxation,
+    SparsityChoice,
     certify_sparse,
-    choose_sparsity,
+    dense_report,
     first_moment_candidate,
+    newton_relaxations,
+    plan_sparsity,
     sparse_relaxations,
 )
 from .sparsity import SparsityReport, check_chordal_extension, check_sparsity
@@ -204,12 +207,15 @@ def minimize(
             :mod:`momentsos.scaling`)
         verbose : bool, solver output
         raise_on_failure : bool, raise :class:`SolverFailedError` unless CERTIFIED
-        sparsity : {"none", "auto", "correlative", "term", "both"}, default "none"
+        sparsity : {"none", "auto", "correlative", "term", "both", "newton"}, default "none"
             Exploit correlative sparsity (one moment matrix per clique of the variables), term
             sparsity (TSSOS block moment matrices, climbing the support steps to the fixed point
-            before the next order) or both (CS-TSSOS); "auto" uses correlative sparsity when its
-            cliques hold at most half the dense moments and reports the choice in
-            ``res.sparsity``. Sparse bounds are valid lower bounds, possibly below the dense bound
+            before the next order), both (CS-TSSOS) or, without constraints, the Newton polytope
+            (one moment matrix over the reduced basis of :mod:`momentsos.newton`, same bound as the
+            dense one; when its full leading block is not flat the order is re-solved densely);
+            "auto" uses correlative sparsity when its cliques hold at most half the dense moments,
+            else the Newton basis on an unconstrained problem when it drops monomials, and reports
+            the choice in ``res.sparsity``. Sparse bounds are valid lower bounds, possibly below the dense bound
             of the same order; see :mod:`momentsos.sparse_relaxation` for when they are equal and
             how sparse results are certified.
         chordal_extension : {"min_degree", "maximal"}, default "min_degree"
@@ -330,7 +336,7 @@ def minimize(
             if len(tried) > 1:
                 res = dataclasses.replace(res, solver=dataclasses.replace(res.solver, tried=tuple(tried)))
             results.append(res)
-            if res.status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR):
+            if res.status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR) or _newton_settled(res):
                 break
         if results[-1].status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR):
             break
@@ -355,20 +361,45 @@ def minimize(
 
 
 def _relaxations(problem: PolyProblem, order: int, opts: dict[str, Any]) -> Iterator[MomentRelaxation]:
-    """The relaxations to solve at ``order``: the dense one, or the sparse ones (TSSOS steps in turn)."""
+    """The relaxations to solve at ``order``: the dense one, the sparse ones (TSSOS steps in turn),
+    or the Newton-reduced one followed by the dense one (asked for only when it is not settled)."""
     requested, chordal = opts["sparsity"], opts["chordal_extension"]
-    used, reason = choose_sparsity(problem, order, chordal) if requested == "auto" else (requested, "")
-    if used == "none":
+    if requested == "auto":
+        choice = plan_sparsity(problem, order, chordal)
+    else:
+        choice = SparsityChoice(requested, "")
+    if choice.used == "newton":
+        if problem.inequalities or problem.equalities:
+            raise InvalidOptionError(
+                f"Invalid option `sparsity={requested!r}` for a problem with {len(problem.inequalities)} "
+                f"inequalities and {len(problem.equalities)} equalities: the Newton polytope reduction applies "
+                "to unconstrained problems only; allowed there: 'none', 'auto', 'correlative', 'term', 'both'"
+            )
+        yield from newton_relaxations(problem, order, requested, choice.reason, chordal, choice.newton)
+        return
+    if choice.used == "none":
         relaxation = MomentRelaxation(problem, order)
         if requested == "auto":
-            relaxation.sparsity = SparsityReport(
-                requested, "none", reason, chordal, (tuple(range(problem.nvars)),), None, None,
-                (relaxation.matrix_size,), tuple(int(round(np.sqrt(A.shape[0]))) for A in relaxation.localizing_maps),
-                relaxation.num_moments, relaxation.num_moments,
-            )
+            relaxation.sparsity = dense_report(relaxation, requested, choice.reason, chordal)
         yield relaxation
         return
-    yield from sparse_relaxations(problem, order, used, requested, reason, chordal, opts["term_steps"])
+    yield from sparse_relaxations(problem, order, choice.used, requested, choice.reason, chordal, opts["term_steps"])
+
+
+def _newton_settled(res: PolyOptResult) -> bool:
+    """Whether a solve over the Newton-reduced basis answers its order, so that the dense one is not needed.
+
+    It does unless it was accurate, not certified and not flat: the dense moment matrix may then be
+    flat at a higher truncation and give the atoms. A flat, not certified one is settled (the dense
+    relaxation has the same bound and, the truncated moments being the same, the same atoms), and so
+    is an inaccurate one (the dense relaxation is the same SDP with more loose moments).
+    """
+    report = res.sparsity
+    if report is None or report.used != "newton":
+        return False
+    if res.status is Status.BOUND_ONLY:
+        return any(f.is_flat for f in report.clique_flatness or ())
+    return True
 
 
 def _verify(res: PolyOptResult, user_box: Any) -> PolyOptResult:
@@ -505,6 +536,8 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
     times, face_wall = dict(sol.times), 0.0
     if (
         opts["low_rank"]
+        # the Newton-reduced relaxation goes to the dense one instead (see _newton_settled)
+        and getattr(relaxation, "newton_full_degree", None) is None
         and sol.status is SolverStatus.OPTIMAL
         and not (certificate and certificate.verified)
         and (opts["low_rank"] is True or _first_moments_attain(relaxation, sol, opts))

@@ -20,6 +20,11 @@ Term sparsity [WML21a, WML21b]
     every moment the blocks of step ``s`` touch; the steps stop at the fixed point ``S_s = S_{s-1}``.
     Equality rows are kept for the multipliers ``a`` with ``a + supp h`` meeting the support.
 
+Newton polytope (unconstrained problems) [Rez78, Lof09]
+    One moment block over the reduced basis ``B`` of :func:`momentsos.newton.newton_basis`: the
+    monomials of half the Newton polytope of ``f`` that survive the diagonal pruning. Its bound
+    equals the dense bound of the same order (see :mod:`momentsos.newton`).
+
 Bounds. Every block is a principal submatrix of a dense moment or localizing matrix and the
 equality rows are a subset of the dense ones, so a dense-feasible ``y`` restricts to a feasible
 point here: **every sparse bound is a valid lower bound, at most the dense bound of the same
@@ -46,12 +51,22 @@ polished by a local solve (the SQP of the dense path's refinement, without its r
 evaluated; a feasible point whose value
 meets the lower bound within ``gap_tol`` certifies the global minimum whatever relaxation
 produced the bound. The same candidate is tried when a correlative relaxation is not flat.
+With the Newton basis the flat extension theorem does not apply to the whole reduced matrix, but
+its leading block over the monomials of degree ``<= t`` is the full ``M_t(y)`` for ``t`` up to
+``NewtonBasis.full_degree``: flat truncation is tested there, the atoms extracted and evaluated as
+in the dense path (rank 1 reads the minimizer off the first-order moments). When that block is
+not flat, the first-order moments, polished, are tried as one candidate (as with term sparsity, but
+within the dense path's small polishing radius); when that fails too, the driver re-solves with
+the dense basis, whose flat truncations may reach higher and find every minimizer.
 
 References
 ----------
 [WKKM06], [Las06], [WML21a], [WML21b]: see :mod:`momentsos.sparsity`.
 [WMLM22] J. Wang, V. Magron, J.-B. Lasserre, N. H. A. Mai, "CS-TSSOS: correlative and term
 sparsity for large-scale polynomial optimization", ACM Trans. Math. Softw. 48(4), 2022.
+[Rez78], [Lof09]: see :mod:`momentsos.newton`.
+[CF96] R. E. Curto, L. A. Fialkow, "Solution of the truncated complex moment problem for flat
+data", Mem. Amer. Math. Soc. 119(568), 1996.
 [FF25] G. Fantuzzi, F. Fuentes, "On finite convergence and minimizer extraction in moment
 relaxations with correlative sparsity", arXiv:2502.01410, 2025.
 """
@@ -63,7 +78,7 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from math import comb
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import scipy.sparse as sparse
@@ -74,6 +89,7 @@ from .certify import Certificate, evaluate_atoms, refine_point
 from .extraction import Extraction, ExtractionOutcome, extract_atoms
 from .flatness import FlatnessReport, check_flatness
 from .moments import MomentMatrix
+from .newton import NewtonBasis, newton_basis
 from .problem import PolyProblem
 from .rank import LargestGapRank, RankCheck
 from .relaxation import MomentRelaxation, RelaxationSolution, check_relaxation_order
@@ -94,6 +110,10 @@ __all__ = [
     "SparseCertificate",
     "sparse_relaxations",
     "choose_sparsity",
+    "SparsityChoice",
+    "plan_sparsity",
+    "dense_report",
+    "newton_relaxations",
     "certify_sparse",
     "first_moment_candidate",
     "AUTO_MOMENT_RATIO",
@@ -168,7 +188,12 @@ class SparseMomentRelaxation(MomentRelaxation):
         ``vec(L_g(y)) = block_maps[b] @ y``, aligned with ``blocks``.
     equality_map, objective_vector
         As in :class:`MomentRelaxation`.
+    newton_full_degree : int or None
+        For the Newton-reduced relaxation (one block over :class:`~momentsos.newton.NewtonBasis`
+        rows): the largest ``t`` whose full basis of degree ``<= t`` leads the block; else None.
     """
+
+    newton_full_degree: int | None = None
 
     def __init__(
         self,
@@ -318,14 +343,31 @@ def _report(problem: PolyProblem, order: int, used: str, requested: str, reason:
     )
 
 
+@dataclass(frozen=True)
+class SparsityChoice:
+    """What ``sparsity="auto"`` chose: ``used``, why, and the Newton basis when ``used == "newton"``."""
+
+    used: str
+    reason: str
+    newton: NewtonBasis | None = None
+
+
 def choose_sparsity(problem: PolyProblem, order: int, chordal_extension: str = "min_degree") -> tuple[str, str]:
-    """The rule of ``sparsity="auto"``: ``("correlative", why)`` or ``("none", why)``.
+    """The rule of ``sparsity="auto"`` as ``(used, why)``; see :func:`plan_sparsity`."""
+    choice = plan_sparsity(problem, order, chordal_extension)
+    return choice.used, choice.reason
+
+
+def plan_sparsity(problem: PolyProblem, order: int, chordal_extension: str = "min_degree") -> SparsityChoice:
+    """The rule of ``sparsity="auto"``: "correlative", "newton" or "none", with the reason.
 
     Correlative sparsity is used when the csp graph splits into more than one clique and the
     cliques hold at most :data:`AUTO_MOMENT_RATIO` of the dense moments
-    (``sum_l comb(|I_l| + 2k, 2k) <= 0.5 comb(n + 2k, 2k)``). Term sparsity is never chosen
-    automatically: its bounds can be weaker than the dense ones before the fixed point and it
-    has no flatness test, so it stays an explicit choice.
+    (``sum_l comb(|I_l| + 2k, 2k) <= 0.5 comb(n + 2k, 2k)``). Otherwise, on a problem without
+    constraints, the Newton-reduced basis is used when it drops monomials and keeps ``1`` and every
+    ``x_i`` (its bound is the dense one). Term sparsity is never chosen automatically: its bounds
+    can be weaker than the dense ones before the fixed point and it has no flatness test, so it
+    stays an explicit choice.
     """
     decomp = correlative_cliques(problem, chordal_extension)
     n, two_k = problem.nvars, 2 * order
@@ -333,12 +375,64 @@ def choose_sparsity(problem: PolyProblem, order: int, chordal_extension: str = "
     sparse_count = sum(comb(len(c) + two_k, two_k) for c in decomp.cliques)
     sizes = sorted(decomp.sizes, reverse=True)
     if len(decomp.cliques) > 1 and sparse_count <= AUTO_MOMENT_RATIO * dense:
-        return "correlative", (f"{len(sizes)} cliques of at most {sizes[0]} of {n} variables: at most "
-                               f"{sparse_count} moments against {dense} dense")
+        return SparsityChoice("correlative", f"{len(sizes)} cliques of at most {sizes[0]} of {n} variables: at "
+                                             f"most {sparse_count} moments against {dense} dense")
     if len(decomp.cliques) == 1:
-        return "none", f"the correlative sparsity graph's chordal extension is one clique of all {n} variables"
-    return "none", (f"{len(sizes)} cliques of up to {sizes[0]} of {n} variables hold {sparse_count} moments, "
-                    f"more than {AUTO_MOMENT_RATIO:g} of the {dense} dense ones")
+        reason = f"the correlative sparsity graph's chordal extension is one clique of all {n} variables"
+    else:
+        reason = (f"{len(sizes)} cliques of up to {sizes[0]} of {n} variables hold {sparse_count} moments, "
+                  f"more than {AUTO_MOMENT_RATIO:g} of the {dense} dense ones")
+    if problem.inequalities or problem.equalities:
+        return SparsityChoice("none", reason)
+    basis = newton_basis(problem.objective, order)
+    if basis.reduces:
+        return SparsityChoice("newton", f"{reason}; the Newton polytope keeps {basis.size} of the "
+                                        f"{basis.dense_size} monomials of degree <= {order}", basis)
+    why = "drops no monomial" if basis.has_first_moments else "drops a degree-1 monomial"
+    return SparsityChoice("none", f"{reason}; the Newton-reduced basis {why}")
+
+
+def dense_report(relaxation: MomentRelaxation, requested: str, reason: str, chordal_extension: str) -> SparsityReport:
+    """The report of a dense relaxation reached through ``sparsity="auto"`` or "newton"."""
+    n = relaxation.problem.nvars
+    return SparsityReport(
+        requested, "none", reason, chordal_extension, (tuple(range(n)),), None, None,
+        (relaxation.matrix_size,), tuple(int(round(np.sqrt(A.shape[0]))) for A in relaxation.localizing_maps),
+        relaxation.num_moments, relaxation.num_moments,
+    )
+
+
+def newton_relaxations(
+    problem: PolyProblem,
+    order: int,
+    requested: str = "newton",
+    reason: str = "",
+    chordal_extension: str = "min_degree",
+    basis: NewtonBasis | None = None,
+) -> Iterator[MomentRelaxation]:
+    """The relaxation over the Newton-reduced basis, then the dense one.
+
+    The driver asks for the dense relaxation only when the reduced one was solved but its full
+    leading block was not flat (see :func:`momentsos.solve.minimize`). Without a reduced basis that
+    keeps every ``x_i`` only the dense relaxation comes.
+    """
+    check_relaxation_order(problem, order)
+    basis = basis if basis is not None else newton_basis(problem.objective, order)
+    if basis.has_first_moments:
+        decomp = _single_clique(problem)
+        blocks = [PSDBlock(basis.rows, -1, 0)]
+        report = _report(problem, order, "newton", requested, reason, chordal_extension, decomp, blocks, None, None)
+        relaxation = SparseMomentRelaxation(problem, order, blocks, [], decomp, report, full_cliques=False)
+        relaxation.newton_full_degree = basis.full_degree
+        relaxation.build_time += basis.build_time
+        yield relaxation
+        reason = (f"the moment matrix over the Newton-reduced basis ({basis.size} of {basis.dense_size} monomials) "
+                  "was not flat: re-solved with the dense basis")
+    else:
+        reason = "the Newton-reduced basis drops a degree-1 monomial: dense basis"
+    dense = MomentRelaxation(problem, order)
+    dense.sparsity = dense_report(dense, requested, reason, chordal_extension)
+    yield dense
 
 
 def sparse_relaxations(
@@ -508,11 +602,12 @@ def _glue(decomp: CliqueDecomposition, extractions: list[Extraction], n: int
 
 def certify_sparse(
     relaxation: SparseMomentRelaxation, sol: RelaxationSolution, lower_bound: float | None, opts: dict[str, Any]
-) -> tuple[None, Extraction, SparseCertificate | None]:
+) -> tuple[FlatnessReport | None, Extraction, SparseCertificate | None]:
     """Flatness per clique and glued atoms (correlative sparsity), else the first-moment candidate.
 
-    Returns ``(None, extraction, certificate)`` in the shape of the dense ``_certify_moments``;
-    there is no single flatness report (the per-clique ones are on the certificate).
+    Returns ``(flatness, extraction, certificate)`` in the shape of the dense ``_certify_moments``;
+    ``flatness`` is None (the per-clique reports are on the certificate) except for the Newton
+    basis, where it is the test of the full leading block ``M_t``, ``t <= NewtonBasis.full_degree``.
     """
     problem = relaxation.problem
     n = problem.nvars
@@ -525,6 +620,8 @@ def certify_sparse(
     rng = np.random.default_rng(opts["seed"])
     evaluate = lambda pts, w: evaluate_atoms(  # noqa: E731
         problem, pts, w, lower_bound, opts["feas_tol"], opts["gap_tol"], refine=bool(opts["refine"]))
+    if relaxation.newton_full_degree is not None:
+        return _certify_newton(relaxation, y, evaluate, rank_check, rng, opts["pivot_tol"])
     flat_reports, consistent = None, None
     best: Certificate | None = None
     if relaxation.full_cliques:
@@ -556,6 +653,54 @@ def certify_sparse(
     kept = best if best is not None and best.upper_bound is not None else candidate
     return None, extraction, SparseCertificate(
         kept.atoms, kept.upper_bound, kept.gap, False, "", False, flat_reports, consistent)
+
+
+def _certify_newton(
+    relaxation: SparseMomentRelaxation, moments: NDArray[np.float64],
+    evaluate: Callable[[NDArray[np.float64], NDArray[np.float64]], Certificate],
+    rank_check: RankCheck, rng: np.random.Generator, pivot_tol: float,
+) -> tuple[FlatnessReport, Extraction, SparseCertificate]:
+    """Flat truncation on the full leading block ``M_t`` of the Newton-reduced moment matrix.
+
+    The atoms of a flat ``M_t`` represent the moments up to degree ``2t`` [CF96]; whatever they
+    represent, a feasible atom whose objective meets the bound within ``gap_tol`` proves the
+    global minimum (``bound <= min f <= f(atom)``), which is what :func:`evaluate_atoms` checks.
+    """
+    n = relaxation.problem.nvars
+    t_full = relaxation.newton_full_degree
+    assert t_full is not None and t_full >= 1
+    local = MonomialBasis(n, t_full)
+    s, m = relaxation.blocks[0].size, len(local)
+    values = (relaxation.block_maps[0] @ moments).reshape(s, s)[:m, :m]
+    moment_matrix = MomentMatrix(0.5 * (values + values.T), local, t_full)
+    flatness = check_flatness(moment_matrix, 1, rank_check)
+    extraction = Extraction(ExtractionOutcome.NOT_FLAT, np.zeros((0, n)), np.zeros(0))
+    kept: Certificate | None = None
+    for t in flatness.flat_orders:
+        extraction = extract_atoms(moment_matrix.truncation(t), local, flatness.ranks[t], t, rng, pivot_tol)
+        if extraction.outcome is not ExtractionOutcome.OK:
+            continue
+        kept = evaluate(extraction.points, extraction.weights)
+        if kept.verified:
+            return flatness, extraction, SparseCertificate(
+                kept.atoms, kept.upper_bound, kept.gap, True, "newton_flat", True, (flatness,), None)
+        extraction = dataclasses.replace(extraction, outcome=ExtractionOutcome.ATOMS_INFEASIBLE)
+    if not flatness.is_flat:
+        # Moments the reduced matrix leaves loose (``y_{2a}`` for ``a`` outside B) keep an
+        # interior-point solution off rank 1 even where the first row is the Dirac's (Rosenbrock:
+        # singular values 14, 5.5, 1e-4): the first-order moments, barely polished, are the
+        # candidate; it certifies only by attaining the bound, and lists one minimizer of maybe several.
+        x = first_moment_candidate(relaxation.basis, moments, n)
+        candidate = evaluate(x[None, :], np.ones(1))
+        if candidate.verified:
+            extraction = Extraction(ExtractionOutcome.OK, best_points(candidate), np.ones(1))
+            return flatness, extraction, SparseCertificate(
+                candidate.atoms, candidate.upper_bound, candidate.gap, True, "first_moments", False, (flatness,), None)
+        kept = kept or candidate
+    if kept is None:
+        return flatness, extraction, SparseCertificate((), None, None, False, "", False, (flatness,), None)
+    return flatness, extraction, SparseCertificate(
+        kept.atoms, kept.upper_bound, kept.gap, False, "", False, (flatness,), None)
 
 
 def best_points(certificate: Certificate) -> NDArray[np.float64]:
