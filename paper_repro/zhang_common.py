@@ -41,11 +41,11 @@ import statistics
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -68,6 +68,7 @@ __all__ = [
     "make_data",
     "solve_instance",
     "run_instances",
+    "map_in_workers",
     "default_workers",
     "clear_memo",
     "summarize",
@@ -367,6 +368,9 @@ def solve_instance(inst: Instance) -> dict[str, Any]:
 
 # -- running many instances -----------------------------------------------------------------------
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 _MEMO: dict[Instance, dict[str, Any]] = {}
 _POOL: dict[int, ProcessPoolExecutor] = {}
 
@@ -410,14 +414,21 @@ def run_instances(instances: Sequence[Instance], workers: int | None = None) -> 
     largest relaxations first. Results do not depend on ``workers``: every instance is seeded alone.
     """
     todo = sorted((i for i in dict.fromkeys(instances) if i not in _MEMO), key=lambda i: -i.cost)
-    workers = default_workers() if workers is None else workers
-    if workers <= 1 or len(todo) <= 1:
-        for inst in todo:
-            _MEMO[inst] = solve_instance(inst)
-    else:
-        for inst, row in zip(todo, _pool(min(workers, len(todo))).map(solve_instance, todo)):
-            _MEMO[inst] = row
+    for inst, row in zip(todo, map_in_workers(solve_instance, todo, workers)):
+        _MEMO[inst] = row
     return [_MEMO[i] for i in instances]
+
+
+def map_in_workers(function: Callable[[T], R], items: Sequence[T], workers: int | None = None) -> list[R]:
+    """``[function(item) for item in items]`` in ``workers`` processes (default :func:`default_workers`).
+
+    ``function`` must be a module-level function (the workers are spawned, one BLAS thread each);
+    with one worker or one item it runs in this process.
+    """
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or len(items) <= 1:
+        return [function(item) for item in items]
+    return list(_pool(min(workers, len(items))).map(function, items))
 
 
 def clear_memo() -> None:

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from paper_repro import zhang_common
+from paper_repro import zhang_common, zhang_noise
 from paper_repro.__main__ import ARTEFACTS, load, main
 from paper_repro.report import write_report
 from paper_repro.zhang_common import (
@@ -185,6 +185,47 @@ def test_noise_sweep_covers_every_sigma_and_reuses_table4(smoke_out):
         if r["noise"] == 1e-2:  # the same instances as Table 4's row, solved once
             assert r["abs_err"] == table4[(r["loss"], r["noise_model"])]["abs_err"]
     assert "Exact recovery at sigma = 0" in (out / "noise_sweep.md").read_text()
+
+
+def test_noise_sweep_runs_gradient_descent_on_every_setting(smoke_out):
+    out, rows = smoke_out
+    starts = zhang_noise.GD_STARTS[1]  # the smoke run is a quick one
+    for r in rows["noise_sweep"]:
+        for optimizer in zhang_noise.GD_OPTIMIZERS:
+            reached, runs = map(int, r[f"gd_{optimizer}_reached"].split("/"))
+            assert runs == r["trials"] * starts and 0 <= reached <= runs
+            assert r[f"gd_{optimizer}_reached_fraction"] == reached / runs and r[f"gd_{optimizer}_time"] > 0
+    md = (out / "noise_sweep.md").read_text()
+    assert "Gradient descent on the same instances" in md and "lbfgs (100 steps)" in md and "adam (300 steps)" in md
+
+
+def test_gradient_descent_starts_are_shared_by_the_settings_of_a_trial():
+    base = dict(degrees=(2, 1, 1), nsamples=30, width=6, seed=5, time_limit=None)
+    a = Instance(trial=1, noise=1e-2, noise_model="shared", loss="l2", **base)
+    b = Instance(trial=1, noise=1e-1, noise_model="per-sample", loss="linf-mean", **base)
+    c = Instance(trial=2, noise=1e-2, noise_model="shared", loss="l2", **base)
+    run = zhang_noise.GDRun(a, "lbfgs", 10, 1.0, 0)
+    assert run.init_seed == zhang_noise.GDRun(b, "adam", 20, 0.1, 0).init_seed  # same start at every sigma
+    assert run.init_seed != zhang_noise.GDRun(a, "lbfgs", 10, 1.0, 1).init_seed
+    assert run.init_seed != zhang_noise.GDRun(c, "lbfgs", 10, 1.0, 0).init_seed
+
+
+def test_gradient_descent_summary_counts_runs_at_the_sos_loss_and_keeps_the_best_start():
+    base = dict(degrees=(2, 1, 1), nsamples=30, width=6, seed=5, time_limit=None, noise=1e-2, noise_model="shared", loss="l2")
+    first, second = Instance(trial=0, **base), Instance(trial=1, **base)
+    sos = {first: {"loss_value": 1.0}, second: {"loss_value": 2.0}}
+    runs = [zhang_noise.GDRun(inst, "adam", 10, 0.1, start) for inst in (first, second) for start in (0, 1)]
+    tol = zhang_noise.SUCCESS_TOL
+    results = [
+        {"loss_value": 1.0 + 0.5 * tol, "abs_err": 0.1, "time": 1.0, "unit": 1.0},  # within the tolerance
+        {"loss_value": 5.0, "abs_err": 3.0, "time": 2.0, "unit": 1.0},
+        {"loss_value": None, "abs_err": None, "time": 3.0, "unit": 1.0},  # diverged
+        {"loss_value": 2.0 + 3 * tol, "abs_err": 0.5, "time": 4.0, "unit": 1.0},  # just above it
+    ]
+    columns = zhang_noise._gd_columns(runs, results, sos)
+    assert columns["reached"] == "1/4" and columns["reached_fraction"] == 0.25
+    assert columns["abs_err_best"] == pytest.approx((0.1 + 0.5) / 2)  # lowest-loss start of each trial
+    assert columns["abs_err_median"] == 0.5 and columns["time"] == 2.5
 
 
 def test_time_limit_can_be_set_from_the_environment(monkeypatch):
