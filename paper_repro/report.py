@@ -3,8 +3,8 @@
 :func:`record_run` keeps ``timings.json`` in the folder (wall time, mode and seed of every artefact,
 the total of each run of the command line); :func:`write_report` reads it with every artefact's
 ``NAME.md`` and ``NAME*.png`` and writes ``REPORT.md``: the run, the machine, the solver and its
-tolerances, then the artefacts grouped by the paper they reproduce (the first reference of each
-artefact's Markdown; artefacts of Zhang, Nie & Tang first). Nothing is recomputed here.
+tolerances, the issue's targets counted from the tables' instance CSVs, then the artefacts grouped by the paper they reproduce (the first reference of each
+artefact's Markdown; artefacts of Zhang, Nie & Tang first). Nothing is solved here.
 
 ``python -m paper_repro.report DIR`` regenerates the report of an existing folder.
 """
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["record_run", "write_report", "main"]
+__all__ = ["record_run", "target_lines", "write_report", "main"]
 
 TIMINGS = "timings.json"
 REPORT = "REPORT.md"
@@ -204,6 +204,19 @@ def _demote(md: str, levels: int) -> str:
     return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + levels) + " ", md, flags=re.MULTILINE)
 
 
+def target_lines(out: Path) -> list[str]:
+    """The issue's targets for every table of [ZNT26] whose instance CSV is in ``out`` (empty if none)."""
+    from paper_repro.zhang_common import read_rows  # noqa: PLC0415
+    from paper_repro.zhang_tables import TABLES, target_summary  # noqa: PLC0415
+
+    lines: list[str] = []
+    for table in TABLES:
+        path = out / f"table{table}_instances.csv"
+        if path.exists():
+            lines += target_summary(table, read_rows(path))
+    return lines
+
+
 def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
     """Write ``out/REPORT.md`` from the outputs in ``out``; returns its path.
 
@@ -280,6 +293,11 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         lines += ["", f"Not run into this folder: {', '.join(missing)}."]
     lines += ["", *budget_lines()]
     lines += ["", "## Machine", "", *machine_lines(), "", "## Solver and tolerances", "", *solver_lines(), ""]
+    targets = target_lines(out)
+    if targets:
+        lines += ["## Targets at a glance ([ZNT26] Tables 1-4, the paper's loss)", "",
+                  "Counted from the instance CSVs of this folder; each table's Targets section has the rows.", "",
+                  *targets, ""]  # fmt: skip
     order = sorted(groups, key=lambda k: (k != _PAPER_FIRST, k == "other", k))
     for key in order:
         group = groups[key]

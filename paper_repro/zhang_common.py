@@ -77,6 +77,7 @@ __all__ = [
     "paper_figure1",
     "setup_text",
     "write_rows",
+    "read_rows",
 ]
 
 ZNT26 = Citation(
@@ -542,6 +543,25 @@ def setup_text(budget: Budget, quick: bool, seed: int, extra: str = "") -> str:
         + (extra + "\n\n" if extra else "")
         + CHOICES
     )
+
+
+def _parse(text: str) -> Any:
+    if text == "":
+        return None
+    if text in ("True", "False"):
+        return text == "True"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows written by :func:`write_rows`, with numbers, booleans and None (empty cells) restored."""
+    with path.open(newline="") as handle:
+        return [{key: _parse(value) for key, value in row.items()} for row in csv.DictReader(handle)]
 
 
 def write_rows(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -272,6 +272,52 @@ def test_report_groups_artefacts_by_paper_and_states_machine_and_solver(smoke_ou
     assert text.index("### Table 1 of [ZNT26]") < text.index("### Figure 1 of [ZNT26]")
 
 
+def test_report_counts_the_targets_of_every_table_from_its_instances(smoke_out):
+    out, _ = smoke_out
+    text = write_report(out).read_text()
+    glance = text.split("## Targets at a glance", 1)[1].split("\n## ", 1)[0]
+    for table, degrees in ((1, (2, 2)), (2, (2, 3)), (3, (1, 1, 1)), (4, (2, 1, 1))):
+        assert f"- Table {table} (degrees {degrees}), certified at order <= 3:" in glance
+
+
+def test_instance_rows_read_back_with_their_types(tmp_path):
+    from paper_repro.zhang_common import read_rows, write_rows
+
+    rows = [{"N": 50, "noise": 0.01, "certified": True, "abs_err": None, "ranks": "1 7 28", "status": "CERTIFIED",
+             "residuals": np.zeros(3)}]  # fmt: skip
+    write_rows(tmp_path / "rows.csv", rows)
+    back = read_rows(tmp_path / "rows.csv")
+    assert back == [{k: v for k, v in rows[0].items() if k != "residuals"}]
+    assert isinstance(back[0]["N"], int) and isinstance(back[0]["noise"], float)
+
+
+def _target_row(noise_model, certified, abs_err, time, status=None):
+    return {
+        "N": 50, "width": 20, "loss": "linf-mean", "noise_model": noise_model, "certified": certified, "order": 3,
+        "abs_err": abs_err, "rel_err": None, "time": time, "eps_norm": 0.04, "solver": "IPM", "ranks": "1 1 1 1",
+        "status": status or ("CERTIFIED" if certified else "BOUND_ONLY"),
+    }  # fmt: skip
+
+
+def test_target_summary_says_how_far_each_target_is_missed():
+    from paper_repro.zhang_tables import target_summary
+
+    paper = paper_row(1, 50, 20)  # AbsErr 0.0019, Time 5.3287
+    rows = [
+        _target_row("shared", True, 3 * paper["abs_err"], 2 * paper["time"]),
+        _target_row("shared", True, 3 * paper["abs_err"], 2 * paper["time"]),
+        _target_row("per-sample", True, paper["abs_err"], 0.5 * paper["time"]),
+        _target_row("per-sample", False, paper["abs_err"], 0.5 * paper["time"]),
+    ]
+    certified, abs_err, time = target_summary(1, rows)
+    assert "missed in 1 of 2 rows; 3 of 4 instances certified, the others BOUND_ONLY 1" in certified
+    assert "INACCURATE" not in certified
+    assert "within 0.5-2x of the paper: 1 of 2 rows; above in 1 (1 shared; 3x)" in abs_err and "Why:" in abs_err
+    assert "met in 0 of 2 rows, missed in 1 (2x the paper's), 1 faster but not comparable" in time
+    met = target_summary(1, [_target_row("shared", True, paper["abs_err"], 0.5 * paper["time"])])
+    assert "met in every row" in met[0] and "Why" not in met[1] and "met in 1 of 1 rows." in met[2]
+
+
 def test_command_line_writes_timings_and_report(smoke_out, monkeypatch):
     out, _ = smoke_out
     monkeypatch.setattr(zhang_common, "QUICK", SMOKE)  # --quick at the smoke size: solves come from the memo
