@@ -27,6 +27,7 @@ ARTEFACTS: dict[str, str] = {
     "table5": "paper_repro.zhang_residuals:run_table5",
     "figure1": "paper_repro.zhang_residuals:run_figure1",
     "noise_sweep": "paper_repro.zhang_noise:run_noise_sweep",
+    "weights": "paper_repro.zhang_weights:run_weights",
     "gd_vs_sos": "paper_repro.gd_vs_sos:run",
 }
 

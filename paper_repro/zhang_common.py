@@ -59,6 +59,7 @@ __all__ = [
     "LOSSES",
     "NOISE_MODELS",
     "RADIUS",
+    "WEIGHT_LAWS",
     "CHOICES",
     "Budget",
     "QUICK",
@@ -94,6 +95,11 @@ PAPER_ORDER = 3
 NOISE = 1e-2
 LOSSES: tuple[str, ...] = ("linf-mean", "l2")
 NOISE_MODELS: tuple[str, ...] = ("shared", "per-sample")
+#: laws of the weight matrices an instance can draw (the artefacts use "mixed"; see CHOICES)
+WEIGHT_LAWS = {
+    "mixed": "hidden W_1 .. W_D ~ N(0, 1/m_(l-1)), output W_(D+1) ~ N(0, 1)",
+    "randn": "every W_l ~ N(0, 1)",
+}
 #: every solve searches the unknowns in the ball ||c||_2 <= RADIUS; it holds the cube [-1, 1]^n of the
 #: truth's law U(-1, 1) for every n <= RADIUS^2 = 9 (the tables have n = 4..6 unknowns)
 RADIUS = 3.0
@@ -109,12 +115,13 @@ CHOICES = (
     "raises it to the activation degree: outputs of 1e4 to 1e7 at N = 50, width 20, a noise of 2.5e-7 relative to "
     "them, and an order-3 SDP that double precision cannot solve (our interior point lost positive definiteness, "
     "CLARABEL failed; Tables 1 and 2 ended INACCURATE). With the mix, the order-3 solves of Tables 1 and 2 converge "
-    "and their AbsErr is of the paper's size; most certify by flat truncation, but Table 1 with shared noise often "
-    "ends BOUND_ONLY (counts in its table). The price, measured in a side experiment "
-    "that this runner does not repeat, on the D = 3 tables (N = 50, width 20, shared noise, 3 trials): there the inner coefficients reach the "
-    "averaged output only through the small mean of the inputs, and the mix leaves them weakly determined, AbsErr "
-    "0.003 to 0.06, where all-N(0, 1) weights (loss scale only 1e2 to 1e3 there: the first activation has degree at most 2 and the others are linear) certify 5 of 6 (the sixth: a valid bound after 129 s) with AbsErr 0.0004 "
-    "to 0.0012, the paper's size. One choice is kept for every table, so Tables 3 and 4 (and the noise sweep, on Table 4's network) miss the paper's AbsErr by one to two orders of magnitude for this reason. "
+    "and their AbsErr is within a factor of about 10 of the paper's (the noise-model note says which way); most certify by flat truncation, but Table 1 with shared noise often "
+    "ends BOUND_ONLY (counts in its table). The price is on the D = 3 tables: there the inner coefficients reach "
+    "the averaged output only through the small mean of the inputs, and the mix leaves them weakly determined, so "
+    "Tables 3 and 4 (and the noise sweep, on Table 4's network) miss the paper's AbsErr by one to two orders of "
+    "magnitude or more. The `weights` artefact (an ablation, in this report) measures both laws on the same draws: "
+    "all-N(0, 1) weights bring the D = 3 tables' AbsErr to the paper's size, certify fewer of Table 4's instances "
+    "at width 40, and leave Table 1 unsolved. One choice is kept for every table. "
     "Inputs x_i ~ N(0, I) "
     "(`nets.synthetic_data`). True coefficients: every unknown ~ U(-1, 1), normalised constants c_(l,0) = 1 "
     "for l < D (`PolyNet.random_coefficients`).\n"
@@ -219,6 +226,9 @@ class Instance:
     ``noise_model`` is ``"shared"``, ``"per-sample"`` or ``"none"`` (``noise == 0``). With
     ``test_noise`` set, an independent test set of ``nsamples`` samples with per-sample noise of that
     standard deviation is drawn and the fit's residuals on it are returned (Table 5, Figure 1).
+    ``weights`` is the law of the weight matrices (:data:`WEIGHT_LAWS`): ``"mixed"``, the choice of
+    every artefact, or ``"randn"``, every matrix ``N(0, 1)``, for the ablation of that choice; both
+    scale the same draws, so they compare one network direction.
     """
 
     degrees: tuple[int, ...]
@@ -231,8 +241,11 @@ class Instance:
     loss: str
     time_limit: float | None
     test_noise: float | None = None
+    weights: str = "mixed"
 
     def __post_init__(self) -> None:
+        if self.weights not in WEIGHT_LAWS:
+            raise ValueError(f"Instance: `weights` must be one of {tuple(WEIGHT_LAWS)}; got {self.weights!r}")
         allowed = (*NOISE_MODELS, "none")
         if self.noise_model not in allowed:
             raise ValueError(f"Instance: `noise_model` must be one of {allowed}; got {self.noise_model!r}")
@@ -285,10 +298,12 @@ def make_data(inst: Instance):
     from nets import PolyNet, synthetic_data  # noqa: PLC0415 - imported in the worker processes
 
     s_net, s_truth, s_data, s_shared, _ = _seeds(inst)
-    # hidden weights N(0, 1/m_(l-1)) as PolyNet.random draws them, output weights N(0, 1): see CHOICES
+    # PolyNet.random draws every W_l ~ N(0, 1/m_(l-1)); "mixed" rescales the output weights to N(0, 1)
+    # (see CHOICES), "randn" every matrix
     drawn = PolyNet.random([inst.width] * (len(inst.degrees) + 2), inst.degrees, seed=s_net)
-    *hidden, output = drawn.weights
-    net = PolyNet([*hidden, output * np.sqrt(output.shape[1])], inst.degrees)
+    rescaled = drawn.weights[-1:] if inst.weights == "mixed" else drawn.weights
+    keep = len(drawn.weights) - len(rescaled)
+    net = PolyNet([*drawn.weights[:keep], *(W * np.sqrt(W.shape[1]) for W in rescaled)], inst.degrees)
     truth = net.random_coefficients(seed=s_truth)
     if inst.noise_model == "shared":
         X, Y = synthetic_data(net, truth, inst.nsamples, noise=0.0, seed=s_data)
@@ -355,6 +370,7 @@ def solve_instance(inst: Instance) -> dict[str, Any]:
         "loss_scale": fit.loss_scale,
         "time_limit": inst.time_limit,
         "radius": RADIUS,
+        "weights": inst.weights,
     }
     if inst.test_noise is not None:
         X_test, Y_test = synthetic_data(net, truth, inst.nsamples, noise=inst.test_noise, seed=_seeds(inst)[4])

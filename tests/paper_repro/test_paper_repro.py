@@ -15,7 +15,7 @@ OUTPUTS = {
     "gd_vs_sos": "gd_vs_sos",
 }
 # the [ZNT26] artefacts: smoke-tested on a reduced budget in test_zhang_repro.py (their --quick takes minutes)
-ZHANG = {"table1", "table2", "table3", "table4", "table5", "figure1", "noise_sweep"}
+ZHANG = {"table1", "table2", "table3", "table4", "table5", "figure1", "noise_sweep", "weights"}
 #: artefact -> the citation its report must carry (default: [LZX21] with its arXiv number)
 CITATIONS = {"gd_vs_sos": ("[ZNT26]", "arXiv:2510.03682")}
 

@@ -12,7 +12,7 @@ import json
 import numpy as np
 import pytest
 
-from paper_repro import zhang_common, zhang_noise
+from paper_repro import zhang_common, zhang_noise, zhang_weights
 from paper_repro.__main__ import ARTEFACTS, load, main
 from paper_repro.report import write_report
 from paper_repro.zhang_common import (
@@ -29,7 +29,7 @@ from paper_repro.zhang_common import (
     solve_instance,
 )
 
-ZHANG = ("table1", "table2", "table3", "table4", "table5", "figure1", "noise_sweep")
+ZHANG = ("table1", "table2", "table3", "table4", "table5", "figure1", "noise_sweep", "weights")
 SMOKE = Budget(sizes=((20, 8),), trials=1, time_limit=0.25)
 STATUSES = {"CERTIFIED", "BOUND_ONLY", "INFEASIBLE", "UNBOUNDED", "INACCURATE", "SOLVER_ERROR"}
 
@@ -197,6 +197,31 @@ def test_noise_sweep_runs_gradient_descent_on_every_setting(smoke_out):
             assert r[f"gd_{optimizer}_reached_fraction"] == reached / runs and r[f"gd_{optimizer}_time"] > 0
     md = (out / "noise_sweep.md").read_text()
     assert "Gradient descent on the same instances" in md and "lbfgs (100 steps)" in md and "adam (300 steps)" in md
+
+
+def test_weight_ablation_runs_both_laws_on_the_same_draws(smoke_out):
+    out, rows = smoke_out
+    ablation = rows["weights"]
+    assert {(r["table"], r["noise_model"], r["weights"]) for r in ablation} == {
+        (t, m, w) for t in zhang_weights.QUICK_TABLES for m in ("shared", "per-sample") for w in ("mixed", "randn")
+    }
+    table3 = {(r["loss"], r["noise_model"]): r for r in rows["table3"]}
+    for r in ablation:
+        if r["table"] == 3 and r["weights"] == "mixed":  # the artefact's own instances, solved once
+            assert r["abs_err"] == table3[("linf-mean", r["noise_model"])]["abs_err"]
+    assert "`randn`: every W_l ~ N(0, 1)" in (out / "weights.md").read_text()
+
+
+def test_randn_weights_scale_every_matrix_of_the_same_draw():
+    base = dict(degrees=(2, 1, 1), nsamples=30, width=6, trial=1, seed=5, loss="l2", time_limit=None, noise=0.0,
+                noise_model="none")  # fmt: skip
+    mixed, _, X, _, _ = make_data(Instance(**base))
+    randn, _, X2, _, _ = make_data(Instance(weights="randn", **base))
+    assert np.array_equal(X, X2) and np.array_equal(mixed.weights[-1], randn.weights[-1])
+    for a, b in zip(mixed.weights[:-1], randn.weights[:-1]):
+        assert np.allclose(a * np.sqrt(a.shape[1]), b)
+    with pytest.raises(ValueError, match=r"`weights` must be one of \('mixed', 'randn'\); got 'xavier'"):
+        Instance(weights="xavier", **base)
 
 
 def test_gradient_descent_starts_are_shared_by_the_settings_of_a_trial():
