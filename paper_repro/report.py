@@ -161,7 +161,7 @@ def budget_lines() -> list[str]:
         f"- [ZNT26] `--quick`: {describe(QUICK)}. Full (no flag): {describe(FULL)}.",
         f"- Every [ZNT26] solve searches the unknowns in the ball ||c||_2 <= {RADIUS:g} (`solve_global(radius=...)`); "
         "it holds the truth (U(-1, 1) entries, at most 9 unknowns), and a certificate is global over the ball. "
-        "Weights: hidden N(0, 1/m_(l-1)), output N(0, 1) (see the Choices under Table 1).",
+        "Weights: hidden N(0, 1/m_(l-1)), output N(0, 1) (see the Choices below).",
         "- `$PAPER_REPRO_TIME_LIMIT` replaces either time limit"
         + (f" (set to {limit} when this report was written)." if limit else " (not set when this report was written)."),
         "- `$PAPER_REPRO_MAX_START_ORDER` (a positive integer or `none`) replaces either order cut; `none` runs "
@@ -185,6 +185,24 @@ def _sections(md: str) -> tuple[str, list[str]]:
             continue
         body.append(line)
     return "\n".join(body).strip(), refs
+
+
+_CHOICES_HEAD = "Choices the paper leaves open"
+_CHOICES_POINTER = "(The choices the paper leaves open: the section of that name near the top of this report.)"
+
+
+def _drop_choices(md: str) -> tuple[str, bool]:
+    """``md`` with the [ZNT26] choices (a heading paragraph and its bullets) replaced by a pointer; whether it had them.
+
+    The report prints the choices once, as the current code declares them (artefacts written by
+    earlier commits may word them differently; the data they drew are the same).
+    """
+    paragraphs = md.split("\n\n")
+    for i, paragraph in enumerate(paragraphs):
+        if paragraph.startswith(_CHOICES_HEAD):
+            end = i + 2 if i + 1 < len(paragraphs) and paragraphs[i + 1].lstrip().startswith("- ") else i + 1
+            return "\n\n".join([*paragraphs[:i], _CHOICES_POINTER, *paragraphs[end:]]), True
+    return md, False
 
 
 def _drop_repeats(md: str, seen: dict[str, str], name: str, min_length: int = 300) -> str:
@@ -230,6 +248,7 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
     groups: dict[str, dict[str, Any]] = {}
     missing = []
     seen: dict[str, str] = {}  # long paragraphs already printed (the shared Setup text) -> where
+    choices_cited = False
     for name in names:
         path = out / f"{name}.md"
         if not path.exists():
@@ -239,6 +258,8 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         key = refs[0].split("]", 1)[0].lstrip("[") if refs else "other"
         group = groups.setdefault(key, {"refs": [], "parts": []})
         group["refs"] += [r for r in refs if r not in group["refs"]]
+        body, had_choices = _drop_choices(body)
+        choices_cited = choices_cited or had_choices
         body = _drop_repeats(body, seen, name)
         images = [p.name for p in sorted(out.glob(f"{name}*.png")) if p.name not in body]
         body += "".join(f"\n\n![{image}]({image})" for image in images)
@@ -293,6 +314,11 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         lines += ["", f"Not run into this folder: {', '.join(missing)}."]
     lines += ["", *budget_lines()]
     lines += ["", "## Machine", "", *machine_lines(), "", "## Solver and tolerances", "", *solver_lines(), ""]
+    if choices_cited:
+        from paper_repro.zhang_common import CHOICES  # noqa: PLC0415
+
+        head, _, bullets = CHOICES.partition("\n\n")
+        lines += [f"## {_CHOICES_HEAD} ([ZNT26]; ours, the same in every artefact)", "", bullets, ""]
     targets = target_lines(out)
     if targets:
         lines += ["## Targets at a glance ([ZNT26] Tables 1-4, the paper's loss)", "",

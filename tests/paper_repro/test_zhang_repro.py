@@ -294,6 +294,9 @@ def test_report_groups_artefacts_by_paper_and_states_machine_and_solver(smoke_ou
     assert "||c||_2 <= 3" in text and "**Quick mode**" not in text  # no timings.json here: the mode is unknown
     assert "## References" not in text  # folded into the paper headings
     assert text.count("MATLAB's `randn`") == 1 and "(As under table1 above.)" in text  # the shared choices once
+    # printed as the current code declares them, before the artefacts, each of which points there
+    assert text.index("## Choices the paper leaves open ([ZNT26]") < text.index("## [ZNT26]")
+    assert text.count("(The choices the paper leaves open: the section of that name") == len(ZHANG)
     assert text.index("### Table 1 of [ZNT26]") < text.index("### Figure 1 of [ZNT26]")
 
 
