@@ -22,7 +22,7 @@ Problems: six-hump camel (order 3), Rosenbrock ``n = 6`` (``sum 100 (x_{i+1} - x
 x_i)^2``, order 2), a dense random quartic on the unit sphere ``n = 8`` (orders 2 and 3), and the
 chained Rosenbrock, chained Wood and Broyden tridiagonal functions of Waki, Kim, Kojima & Muramatsu
 (2006) at ``n = 20, 40`` (order 2). The chained problems need sparsity: momentsos runs them with
-``sparsity=...`` when :func:`momentsos.minimize` accepts that option and marks them "pending" otherwise;
+``sparsity="auto"`` (``--sparsity`` overrides it for every problem);
 the dense relaxation (10626 moments at ``n = 20``) is out of reach there and is not attempted.
 """
 
@@ -116,16 +116,10 @@ TOOLS = ("momentsos", "momentsos-same", "pydrake", "ncpol2sdpa")
 # -- one measurement per tool (run inside a worker process) ------------------------------------------
 def _run_momentsos(problem: PolyProblem, order: int, sparse: bool, solver: str | None,
                    sparsity: str | None = None) -> dict[str, Any]:
-    import inspect  # noqa: PLC0415
-
-    from . import solve as solve_module  # noqa: PLC0415
     from .solve import minimize  # noqa: PLC0415
 
     options: dict[str, Any] = {}
     if sparse:
-        if "sparsity" not in getattr(solve_module, "_OPTION_DEFAULTS", {}) and \
-                "sparsity" not in inspect.signature(minimize).parameters:
-            return {"skipped": "pending merge: minimize has no sparsity= option on this branch"}
         options["sparsity"] = "auto"
     if sparsity is not None:
         options["sparsity"] = sparsity
