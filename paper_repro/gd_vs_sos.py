@@ -41,11 +41,6 @@ SUCCESS_TOL = 1e-6
 OPTIMIZERS = {"lbfgs": ((500, 1.0), (80, 1.0)), "adam": ((2000, 1e-2), (100, 1e-2))}
 
 
-def loss_unit(Y: np.ndarray, loss: str) -> float:
-    """The scale a loss value is compared in: ``m_out * mean(Y^2)`` for "l2", ``RMS(Y)`` for "linf-mean"."""
-    return float(np.mean(Y**2)) * Y.shape[1] if loss == "l2" else float(np.sqrt(np.mean(Y**2)))
-
-
 def _configurations(quick: bool, tables: tuple[int, ...] | None) -> list[tuple[int, int, int, float]]:
     default, sizes = ((1, 3, 4), ((20, 6),)) if quick else ((1, 2, 3, 4), ((50, 20), (250, 40)))
     return [(t, n, w, noise) for t in (tables or default) for n, w in sizes for noise in (0.0, 1e-2)]
@@ -89,10 +84,10 @@ def run(
         net = nets.PolyNet.random([width] * (len(degrees) + 2), degrees, seed=config_seed)
         truth = net.random_coefficients(seed=config_seed + 1)
         X, Y = nets.synthetic_data(net, truth, samples, noise=noise, seed=config_seed + 2)
-        unit = loss_unit(Y, loss)
         start = time.perf_counter()
         fit = nets.solve_global(net, (X, Y), loss=loss)
         sos_time = time.perf_counter() - start
+        unit = fit.loss_scale  # the unit the certificate compares losses in
         label = f"T{table} N={samples} w={width} sigma={noise:g}"
         for optimizer in optimizers:
             steps, lr = OPTIMIZERS[optimizer][1] if quick else OPTIMIZERS[optimizer][0]

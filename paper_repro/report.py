@@ -187,21 +187,18 @@ def _sections(md: str) -> tuple[str, list[str]]:
     return "\n".join(body).strip(), refs
 
 
-_CHOICES_HEAD = "Choices the paper leaves open"
 _CHOICES_POINTER = "(The choices the paper leaves open: the section of that name near the top of this report.)"
 
 
-def _drop_choices(md: str) -> tuple[str, bool]:
-    """``md`` with the [ZNT26] choices (a heading paragraph and its bullets) replaced by a pointer; whether it had them.
+def _drop_choices(md: str, choices: str) -> tuple[str, bool]:
+    """``md`` with ``choices`` (the current code's) replaced by a pointer; whether it held them.
 
-    The report prints the choices once, as the current code declares them (artefacts written by
-    earlier commits may word them differently; the data they drew are the same).
+    The report prints the choices once. An artefact written by another commit whose choices read
+    differently keeps its own text, so a folder mixing commits never shows one artefact under
+    another's choices.
     """
-    paragraphs = md.split("\n\n")
-    for i, paragraph in enumerate(paragraphs):
-        if paragraph.startswith(_CHOICES_HEAD):
-            end = i + 2 if i + 1 < len(paragraphs) and paragraphs[i + 1].lstrip().startswith("- ") else i + 1
-            return "\n\n".join([*paragraphs[:i], _CHOICES_POINTER, *paragraphs[end:]]), True
+    if choices in md:
+        return md.replace(choices, _CHOICES_POINTER), True
     return md, False
 
 
@@ -222,15 +219,15 @@ def _demote(md: str, levels: int) -> str:
     return re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + levels) + " ", md, flags=re.MULTILINE)
 
 
-def target_lines(out: Path) -> list[str]:
-    """The issue's targets for every table of [ZNT26] whose instance CSV is in ``out`` (empty if none)."""
+def target_lines(out: Path, names: Sequence[str] | None = None) -> list[str]:
+    """The issue's targets for every table of [ZNT26] (among ``names``, default all) whose instance CSV is in ``out``."""
     from paper_repro.zhang_common import read_rows  # noqa: PLC0415
     from paper_repro.zhang_tables import TABLES, target_summary  # noqa: PLC0415
 
     lines: list[str] = []
     for table in TABLES:
         path = out / f"table{table}_instances.csv"
-        if path.exists():
+        if path.exists() and (names is None or f"table{table}" in names):
             lines += target_summary(table, read_rows(path))
     return lines
 
@@ -242,6 +239,7 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
     Markdown file in ``out`` are listed as not run.
     """
     from paper_repro.__main__ import ARTEFACTS  # noqa: PLC0415 - the registry lives in the command line
+    from paper_repro.zhang_common import CHOICES  # noqa: PLC0415
 
     names = list(ARTEFACTS) if names is None else list(names)  # registry order: tables before figures
     data = _load(out)
@@ -258,7 +256,7 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         key = refs[0].split("]", 1)[0].lstrip("[") if refs else "other"
         group = groups.setdefault(key, {"refs": [], "parts": []})
         group["refs"] += [r for r in refs if r not in group["refs"]]
-        body, had_choices = _drop_choices(body)
+        body, had_choices = _drop_choices(body, CHOICES)
         choices_cited = choices_cited or had_choices
         body = _drop_repeats(body, seen, name)
         images = [p.name for p in sorted(out.glob(f"{name}*.png")) if p.name not in body]
@@ -315,11 +313,9 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
     lines += ["", *budget_lines()]
     lines += ["", "## Machine", "", *machine_lines(), "", "## Solver and tolerances", "", *solver_lines(), ""]
     if choices_cited:
-        from paper_repro.zhang_common import CHOICES  # noqa: PLC0415
-
         head, _, bullets = CHOICES.partition("\n\n")
-        lines += [f"## {_CHOICES_HEAD} ([ZNT26]; ours, the same in every artefact)", "", bullets, ""]
-    targets = target_lines(out)
+        lines += [f"## {head.rstrip(':').replace('(', '([ZNT26]; ', 1)}", "", bullets, ""]
+    targets = target_lines(out, names)
     if targets:
         lines += ["## Targets at a glance ([ZNT26] Tables 1-4, the paper's loss)", "",
                   "Counted from the instance CSVs of this folder; each table's Targets section has the rows.", "",

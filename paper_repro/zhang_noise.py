@@ -23,7 +23,6 @@ Networks", PMLR 321:90-99, 2026 (TAG-DS 2025), arXiv:2510.03682.
 
 from __future__ import annotations
 
-import math
 import statistics
 import time
 from dataclasses import dataclass
@@ -34,12 +33,13 @@ import numpy as np
 
 import nets
 from paper_repro._common import markdown_table, pyplot, write_markdown
-from paper_repro.gd_vs_sos import SUCCESS_TOL, loss_unit
+from paper_repro.gd_vs_sos import SUCCESS_TOL
 from paper_repro.zhang_common import (
     ZNT26,
     Budget,
     Instance,
     budget_for,
+    coefficient_error,
     make_data,
     map_in_workers,
     run_instances,
@@ -104,13 +104,8 @@ def train_run(run: GDRun) -> dict[str, Any]:
         net, (X, Y), loss=inst.loss, optimizer=run.optimizer, steps=run.steps, lr=run.lr, seed=run.init_seed,
         device="cpu", progress=False,
     )
-    abs_err = None
-    if result.success:
-        abs_err = float(np.linalg.norm(net.vector_from_coefficients(result.coefficients) - net.vector_from_coefficients(truth)))
-    return {
-        "loss_value": result.loss_value, "abs_err": abs_err, "time": result.wall_time,
-        "status": result.status.name, "unit": loss_unit(Y, inst.loss),
-    }  # fmt: skip
+    abs_err = coefficient_error(net, result.coefficients, truth) if result.success else None
+    return {"loss_value": result.loss_value, "abs_err": abs_err, "time": result.wall_time, "status": result.status.name}
 
 
 def _gd_columns(runs: list[GDRun], results: list[dict[str, Any]], sos: dict[Instance, dict[str, Any]]) -> dict:
@@ -119,15 +114,15 @@ def _gd_columns(runs: list[GDRun], results: list[dict[str, Any]], sos: dict[Inst
     by_instance: dict[Instance, list[dict[str, Any]]] = {}
     for run, result in zip(runs, results):
         by_instance.setdefault(run.instance, []).append(result)
-        target = sos[run.instance]["loss_value"]
+        target, unit = sos[run.instance]["loss_value"], sos[run.instance]["loss_scale"]
         value = result["loss_value"]
-        if value is not None and target is not None and value <= target + SUCCESS_TOL * result["unit"]:
+        if value is not None and target is not None and value <= target + SUCCESS_TOL * unit:
             reached += 1
         if result["abs_err"] is not None:
             errors.append(result["abs_err"])
         times.append(result["time"])
     for group in by_instance.values():
-        finished = [r for r in group if r["loss_value"] is not None and math.isfinite(r["loss_value"])]
+        finished = [r for r in group if r["abs_err"] is not None]  # train_gd: a loss value unless it diverged
         if finished:
             best_errors.append(min(finished, key=lambda r: r["loss_value"])["abs_err"])
     return {
@@ -254,7 +249,7 @@ def run_noise_sweep(out: Path, *, quick: bool = False, seed: int = 0, budget: Bu
         "sigma), the same loss, no ball, float64 on CPU. A run reaches the SOS loss when its final loss is at most "
         f"the SOS solve's loss plus {SUCCESS_TOL:g} loss units (as in gd_vs_sos). `AbsErr best of starts`: the "
         "error of the lowest-loss run per instance, averaged over trials; `AbsErr median`: over every run that "
-        "did not diverge. Times are per run, one thread.\n\n" + markdown_table(gd_shown)
+        "did not diverge. Times are per run (one thread in a worker process).\n\n" + markdown_table(gd_shown)
     )
     write_markdown(
         out / "noise_sweep.md",

@@ -209,6 +209,11 @@ def test_weight_ablation_runs_both_laws_on_the_same_draws(smoke_out):
     for r in ablation:
         if r["table"] == 3 and r["weights"] == "mixed":  # the artefact's own instances, solved once
             assert r["abs_err"] == table3[("linf-mean", r["noise_model"])]["abs_err"]
+    assert zhang_common._MEMO and all("table" not in r for r in zhang_common._MEMO.values())  # rows shared, not relabelled
+    scale = {(r["table"], r["noise_model"], r["weights"]): r["loss_scale_median"] for r in ablation}
+    for (table, model, law), value in scale.items():
+        if law == "randn":  # every matrix scaled by sqrt(width): larger outputs on the same draws
+            assert value > scale[(table, model, "mixed")]
     assert "`randn`: every W_l ~ N(0, 1)" in (out / "weights.md").read_text()
 
 
@@ -238,17 +243,17 @@ def test_gradient_descent_starts_are_shared_by_the_settings_of_a_trial():
 def test_gradient_descent_summary_counts_runs_at_the_sos_loss_and_keeps_the_best_start():
     base = dict(degrees=(2, 1, 1), nsamples=30, width=6, seed=5, time_limit=None, noise=1e-2, noise_model="shared", loss="l2")
     first, second = Instance(trial=0, **base), Instance(trial=1, **base)
-    sos = {first: {"loss_value": 1.0}, second: {"loss_value": 2.0}}
+    sos = {first: {"loss_value": 1.0, "loss_scale": 1.0}, second: {"loss_value": 2.0, "loss_scale": 2.0}}
     runs = [zhang_noise.GDRun(inst, "adam", 10, 0.1, start) for inst in (first, second) for start in (0, 1)]
     tol = zhang_noise.SUCCESS_TOL
     results = [
-        {"loss_value": 1.0 + 0.5 * tol, "abs_err": 0.1, "time": 1.0, "unit": 1.0},  # within the tolerance
-        {"loss_value": 5.0, "abs_err": 3.0, "time": 2.0, "unit": 1.0},
-        {"loss_value": None, "abs_err": None, "time": 3.0, "unit": 1.0},  # diverged
-        {"loss_value": 2.0 + 3 * tol, "abs_err": 0.5, "time": 4.0, "unit": 1.0},  # just above it
+        {"loss_value": 1.0 + 0.5 * tol, "abs_err": 0.1, "time": 1.0},  # within the tolerance
+        {"loss_value": 5.0, "abs_err": 3.0, "time": 2.0},
+        {"loss_value": None, "abs_err": None, "time": 3.0},  # diverged
+        {"loss_value": 2.0 + 1.5 * tol, "abs_err": 0.5, "time": 4.0},  # within it in the second's loss units (2)
     ]
     columns = zhang_noise._gd_columns(runs, results, sos)
-    assert columns["reached"] == "1/4" and columns["reached_fraction"] == 0.25
+    assert columns["reached"] == "2/4" and columns["reached_fraction"] == 0.5
     assert columns["abs_err_best"] == pytest.approx((0.1 + 0.5) / 2)  # lowest-loss start of each trial
     assert columns["abs_err_median"] == 0.5 and columns["time"] == 2.5
 
@@ -344,6 +349,21 @@ def test_target_summary_says_how_far_each_target_is_missed():
     assert "met in 0 of 2 rows, missed in 1 (2x the paper's), 1 faster but not comparable" in time
     met = target_summary(1, [_target_row("shared", True, paper["abs_err"], 0.5 * paper["time"])])
     assert "met in every row" in met[0] and "Why" not in met[1] and "met in 1 of 1 rows." in met[2]
+
+
+def test_abs_err_reason_counts_where_the_paper_lies_between_the_noise_models():
+    from paper_repro.zhang_tables import abs_err_reason
+
+    def target(n, width, model, ratio):
+        return {"N": n, "width": width, "noise_model": model, "AbsErr ours / paper": ratio}
+
+    targets = [target(50, 20, "shared", 3.0), target(50, 20, "per-sample", 0.2),
+               target(100, 25, "shared", 0.6), target(100, 25, "per-sample", 0.05)]  # fmt: skip
+    text = abs_err_reason(2, targets)
+    assert "lies between our per-sample and shared noise models at 1 of 2 sizes" in text
+    assert "at 1 both models are below it, at 0 both above:" in text and "per-sample above shared" not in text
+    assert "both models are below" not in abs_err_reason(2, targets[:2])  # the paper between them everywhere
+    assert "`weights` ablation" in abs_err_reason(3, targets)
 
 
 def test_command_line_writes_timings_and_report(smoke_out, monkeypatch):
