@@ -2,13 +2,15 @@
 
 Adding an artefact is one entry in :data:`ARTEFACTS`: its name and ``"module:function"``, where the
 function takes ``(out: Path, *, quick: bool, seed: int)``, writes its files into ``out`` and returns
-its rows.  Modules are imported only when their artefact runs.  Every run ends by writing
+its rows.  Modules are imported only when their artefact runs.  ``DIR/timings.json`` is updated after
+every artefact (a killed run keeps the times of those it finished); every run ends by writing
 ``DIR/REPORT.md`` from the outputs in ``DIR`` (:mod:`paper_repro.report`).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib
 import sys
 import time
@@ -68,14 +70,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     from paper_repro.report import record_run, write_report
 
+    command = "python -m paper_repro " + " ".join(argv if argv is not None else sys.argv[1:])
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     started, seconds = time.perf_counter(), {}
     for name in names:
         start = time.perf_counter()
         load(name)(args.out, quick=args.quick, seed=args.seed)
         seconds[name] = time.perf_counter() - start
         print(f"{name}: wrote {args.out}/ in {seconds[name]:.1f} s", flush=True)
-    command = "python -m paper_repro " + " ".join(argv if argv is not None else sys.argv[1:])
-    record_run(args.out, seconds, quick=args.quick, seed=args.seed, total=time.perf_counter() - started, command=command)
+        record_run(
+            args.out, seconds, quick=args.quick, seed=args.seed, total=time.perf_counter() - started,
+            command=command, started=stamp, planned=names,
+        )  # fmt: skip
     print(f"report: {write_report(args.out)}")
     return 0
 

@@ -1,7 +1,7 @@
 """``REPORT.md``: one Markdown report generated from the files the artefacts wrote into an output folder.
 
 :func:`record_run` keeps ``timings.json`` in the folder (wall time, mode and seed of every artefact,
-the total of each run of the command line); :func:`write_report` reads it with every artefact's
+the total of each run of the command line, written after every artefact so that a killed run keeps its times); :func:`write_report` reads it with every artefact's
 ``NAME.md`` and ``NAME*.png`` and writes ``REPORT.md``: the run, the machine, the solver and its
 tolerances, the issue's targets counted from the tables' instance CSVs, then the artefacts grouped by the paper they reproduce (the first reference of each
 artefact's Markdown; artefacts of Zhang, Nie & Tang first). Nothing is solved here.
@@ -42,19 +42,41 @@ def _load(out: Path) -> dict[str, Any]:
     return {"artefacts": {}, "runs": []}
 
 
-def record_run(out: Path, artefacts: dict[str, float], *, quick: bool, seed: int, total: float, command: str) -> None:
-    """Add one run of the command line (seconds per artefact and in all) to ``out/timings.json``."""
+def record_run(
+    out: Path, artefacts: dict[str, float], *, quick: bool, seed: int, total: float, command: str,
+    started: str | None = None, planned: Sequence[str] | None = None,
+) -> None:
+    """Add one run of the command line (seconds per artefact and in all) to ``out/timings.json``.
+
+    A run that passes ``started`` (its start stamp) may be recorded again and again as its artefacts finish: each
+    call replaces the run's earlier entry, so a run that is killed keeps the timings of what it finished.
+    ``planned`` names every artefact the command line asked for; the report says which of them never ran.
+    A run's optional ``"note"`` (free text, for a run whose entry was rebuilt by hand, e.g. from its log) is
+    printed after it.
+    """
     data = _load(out)
     finished = _now()
     for name, seconds in artefacts.items():
+        previous = data["artefacts"].get(name)
+        if started is not None and previous is not None and previous.get("started") == started:
+            continue  # recorded by an earlier call of this run, with its own finish stamp
         data["artefacts"][name] = {"seconds": seconds, "quick": quick, "seed": seed, "finished": finished}
-    data["runs"].append(
-        {
-            "command": command, "artefacts": list(artefacts), "quick": quick, "seed": seed, "seconds": total,
-            "finished": finished, "time_limit_env": os.environ.get("PAPER_REPRO_TIME_LIMIT"),
-            "max_start_order_env": os.environ.get("PAPER_REPRO_MAX_START_ORDER"),
-        }
-    )  # fmt: skip
+        if started is not None:
+            data["artefacts"][name]["started"] = started
+    run = {
+        "command": command, "artefacts": list(artefacts), "quick": quick, "seed": seed, "seconds": total,
+        "finished": finished, "time_limit_env": os.environ.get("PAPER_REPRO_TIME_LIMIT"),
+        "max_start_order_env": os.environ.get("PAPER_REPRO_MAX_START_ORDER"),
+    }  # fmt: skip
+    if started is not None:
+        run["started"] = started
+    if planned is not None:
+        run["planned"] = list(planned)
+    runs = data["runs"]
+    if started is not None and runs and runs[-1].get("started") == started:
+        runs[-1] = run
+    else:
+        runs.append(run)
     (out / TIMINGS).write_text(json.dumps(data, indent=1))
 
 
@@ -282,8 +304,8 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         "",
     ]
     # every run whose artefacts are still in this folder (a later run of the same artefact replaces it)
-    current = {entry["finished"] for entry in data["artefacts"].values()}
-    shown = [run for run in runs if run["finished"] in current] or runs[-1:]
+    current = {entry.get("started") or entry["finished"] for entry in data["artefacts"].values()}
+    shown = [run for run in runs if (run.get("started") or run["finished"]) in current] or runs[-1:]
     for run in shown:
         env = "".join(
             f"{name}={run[key]} "
@@ -295,6 +317,14 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
             f"({'quick' if run['quick'] else 'full'} mode, seed {run['seed']}), "
             f"total wall time {run['seconds']:.1f} s ({run['seconds'] / 60:.1f} min), finished {run['finished']}."
         )
+        unfinished = [name for name in run.get("planned", []) if name not in run["artefacts"]]
+        if unfinished:
+            lines[-1] = lines[-1][:-1] + (
+                f"; it stopped before finishing {', '.join(unfinished)} (the times are those of the artefacts it "
+                "finished)."
+            )
+        if run.get("note"):
+            lines[-1] += f" {run['note']}"
     if data["artefacts"]:
         lines += ["", "| artefact | mode | seed | wall time s | finished |", "|---|---|---|---|---|"]
         for name in names:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
@@ -98,6 +99,27 @@ def test_the_quick_run_of_every_artefact_finishes_and_certifies(tmp_path):
         # so far; a table without a single certificate means the pipeline broke, not bad luck
         assert any(row["certified"] == "True" for row in rows), f"table{table}: nothing certified"
         assert all(row["order"] in {"2", "3"} for row in rows if row["certified"] == "True")
+
+
+def test_a_run_recorded_after_each_artefact_keeps_what_it_finished(tmp_path):
+    from paper_repro.report import TIMINGS, record_run, write_report
+
+    command, stamp = "python -m paper_repro table1 table2 table3", "2026-12-03 12:00:00.000000 UTC"
+    planned = ["table1", "table2", "table3"]
+    record_run(tmp_path, {"table1": 10.0}, quick=False, seed=0, total=10.0, command=command, started=stamp, planned=planned)
+    first = json.loads((tmp_path / TIMINGS).read_text())["artefacts"]["table1"]
+    record_run(
+        tmp_path, {"table1": 10.0, "table2": 20.0}, quick=False, seed=0, total=30.5, command=command,
+        started=stamp, planned=planned,
+    )  # fmt: skip  -- killed here, before table3
+    data = json.loads((tmp_path / TIMINGS).read_text())
+    assert len(data["runs"]) == 1 and data["runs"][0]["artefacts"] == ["table1", "table2"]
+    assert data["runs"][0]["seconds"] == 30.5
+    assert data["artefacts"]["table1"] == first  # its own finish stamp, not the later call's
+    assert data["artefacts"]["table2"]["seconds"] == 20.0
+    report = write_report(tmp_path).read_text()
+    assert f"- Last run: `{command}` (full mode, seed 0), total wall time 30.5 s" in report
+    assert "it stopped before finishing table3" in report
 
 
 def test_report_lists_every_run_whose_artefacts_it_shows(tmp_path):
