@@ -176,6 +176,31 @@ class Polynomial:
         monomials = np.prod(x[None, None, :] ** lowered, axis=2)  # (t, i)
         return (self.coefficients[:, None] * E * monomials).sum(axis=0)
 
+    def evaluate_hessian(self, point: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The Hessian at one point (shape ``(n, n)``), without building the derivative polynomials.
+
+        ``d2/dx_i dx_j x^e = e_i (e_j - [i = j]) x^(e - u_i - u_j)``. Only the (term, i, j) triples
+        with a nonzero factor are evaluated, in one vectorised pass; the factors are formed for the
+        variables ``i`` of each term's support only, so a term of support ``s`` costs ``s n``, not ``n^2``.
+        """
+        x = np.asarray(point, dtype=np.float64).reshape(-1)
+        n = self.nvars
+        if x.shape[0] != n:
+            raise ValueError(f"Polynomial.evaluate_hessian: point must have {n} entries; got shape {np.shape(point)}")
+        if self.is_zero:
+            return np.zeros((n, n))
+        E = self.exponents
+        owner, first = np.nonzero(E)  # (term, i) with e_i > 0
+        factor = E[owner, first][:, None] * (E[owner] - (np.arange(n)[None, :] == first[:, None]))  # (pair, j)
+        pair, j = np.nonzero(factor)
+        term, i = owner[pair], first[pair]
+        lowered = E[term].copy()
+        rows = np.arange(term.size)
+        lowered[rows, i] -= 1
+        lowered[rows, j] -= 1  # i = j lowers twice: the two fancy-index updates are separate statements
+        values = self.coefficients[term] * factor[pair, j] * np.prod(x[None, :] ** lowered, axis=1)
+        return np.bincount(i * n + j, weights=values, minlength=n * n).reshape(n, n)
+
     def gradient(self) -> list[Polynomial]:
         """The partial derivatives, one per variable."""
         return [self.derivative(i) for i in range(self.nvars)]

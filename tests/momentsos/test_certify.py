@@ -47,3 +47,25 @@ def test_refinement_does_not_jump_to_a_far_point():
 def test_violation_is_scaled_by_coefficients():
     p = ms.PolyProblem(x, inequalities=[1000 * (1 - x)])
     assert abs(scaled_violation(p, np.array([1.001])) - 1e-3) < 1e-12
+
+
+CAMEL = ms.PolyProblem(4 * x**2 - sp.Rational(21, 10) * x**4 + x**6 / 3 + x * y - 4 * y**2 + 4 * y**4)
+
+
+def test_unconstrained_refinement_reaches_a_stationary_point_to_rounding():
+    # Newton with the exact Hessian; SLSQP stopped at gradients of about 1e-5 from the same start
+    rough = np.array([-0.08982591, 0.71266052])  # a CLARABEL atom of the camel at order 3
+    polished = refine_point(CAMEL, rough)
+    assert np.abs(CAMEL.objective.evaluate_gradient(polished)).max() < 1e-12
+    assert CAMEL.evaluate_objective(polished) <= CAMEL.evaluate_objective(rough)
+    assert abs(CAMEL.evaluate_objective(polished) - -1.031628453489877) < 1e-12  # [Dixon-Szegoe 1978]
+
+
+def test_unconstrained_refinement_at_a_saddle_falls_back_to_sqp():
+    saddle = ms.PolyProblem(x**2 - y**2 + y**4)  # Hessian diag(2, 12 y^2 - 2): indefinite at y = 0.3
+    start = np.array([0.05, 0.3])
+    polished = refine_point(saddle, start, radius=np.inf)
+    assert saddle.evaluate_objective(polished) < saddle.evaluate_objective(start)
+    assert np.allclose(np.abs(polished), [0.0, np.sqrt(0.5)], atol=1e-5)
+    # inside the default radius the SQP step is refused: the point comes back unchanged
+    assert np.array_equal(refine_point(saddle, start), start)
