@@ -69,3 +69,22 @@ def test_unconstrained_refinement_at_a_saddle_falls_back_to_sqp():
     assert np.allclose(np.abs(polished), [0.0, np.sqrt(0.5)], atol=1e-5)
     # inside the default radius the SQP step is refused: the point comes back unchanged
     assert np.array_equal(refine_point(saddle, start), start)
+
+
+def test_unconstrained_refinement_from_far_follows_the_valley():
+    # Rosenbrock from the classic start: full Newton steps overshoot (the line search must cut them)
+    rosenbrock = ms.PolyProblem(100 * (y - x**2) ** 2 + (1 - x) ** 2)
+    polished = refine_point(rosenbrock, np.array([-1.2, 1.0]), radius=np.inf)
+    assert np.linalg.norm(polished - 1.0) < 1e-8
+
+
+def test_unconstrained_refinement_hands_a_stalled_newton_to_sqp():
+    # the Hessian 12 x^2 - 2 is positive but ~1e-12 at the start: the Newton step is ~1e12 and no
+    # backtracked step decreases f, so SLSQP must take over and find the minimizer 1/sqrt(2)
+    wells = ms.PolyProblem(x**4 - x**2)
+    polished = refine_point(wells, np.array([np.sqrt(1 / 6) + 1e-13]), radius=np.inf)
+    assert abs(abs(polished[0]) - np.sqrt(0.5)) < 1e-6
+    # a singular minimizer: Newton converges only linearly there but stops once f is at rounding
+    flat = ms.PolyProblem(x**4 + y**2)
+    polished = refine_point(flat, np.array([1e-3, 1e-3]))
+    assert flat.evaluate_objective(polished) < 1e-13 and polished[1] == 0.0
