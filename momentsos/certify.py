@@ -11,8 +11,10 @@ Since ``lower_bound <= min f <= f(x)`` for a feasible ``x``, the second test pin
 to an interval of relative width ``gap_tol``.
 
 Atoms read off moments are only as accurate as the moments (a first-order solver at 1e-8 leaves
-points accurate to about 1e-5). :func:`refine_point` polishes each atom with a few SQP steps on the
-original problem (scipy's SLSQP with exact polynomial gradients), kept only when it stays within
+points accurate to about 1e-5). :func:`refine_point` polishes each atom on the original problem:
+Newton's method with exact polynomial Hessians when the problem is unconstrained and the Hessian at
+the atom is positive definite, a few SQP steps otherwise (scipy's SLSQP with exact polynomial
+gradients). The polished point is kept only when it stays within
 ``radius`` (1e-2, relative) of the atom and does not make it worse. Near a minimizer with small
 curvature ``c`` an objective gap ``g`` leaves the point off by about ``sqrt(g / c)``: a gap of 5e-8 at
 curvature 0.03 is 1.3e-3 away, which is why the radius is not tighter. The certificate logic is unchanged: a
@@ -52,13 +54,22 @@ def scaled_violation(problem: PolyProblem, point: NDArray[np.float64]) -> float:
 def refine_point(
     problem: PolyProblem, point: NDArray[np.float64], radius: float = 1e-2, max_iter: int = 100
 ) -> NDArray[np.float64]:
-    """Polish ``point`` by SQP on the original problem; returns it unchanged unless that helps.
+    """Polish ``point`` on the original problem; returns it unchanged unless that helps.
 
-    The result is accepted only if it lies within ``radius * max(1, |point|)`` of ``point`` and
-    it lowers the scaled violation, or keeps it (up to 1e-12) and lowers the objective.
+    Unconstrained problems try Newton's method first (:func:`_newton_polish`); when it does not
+    converge (a Hessian that is not positive definite on the way, a failed line search, the
+    iteration limit), SLSQP starts afresh from ``point``: from far starts (``radius=inf``) the
+    point where Newton stalled can lie in a worse basin (chained Rosenbrock, n = 40, from
+    ``(-1.2, 1, ...)``: f = 3.99 from there, 1e-12 from the start). The result is accepted only
+    if it lies within ``radius * max(1, |point|)`` of ``point`` and it lowers the scaled
+    violation, or keeps it (up to 1e-12) and lowers the objective.
     """
     x0 = np.asarray(point, dtype=np.float64)
     f = problem.objective
+    if not problem.inequalities and not problem.equalities:
+        polished, converged = _newton_polish(f, x0, max_iter)
+        if converged:
+            return _accept(problem, x0, polished, radius)
     constraints = []
     for kind, polys in (("ineq", problem.inequalities), ("eq", problem.equalities)):
         for p in polys:
@@ -82,14 +93,67 @@ def refine_point(
         x1 = _restore_feasibility(problem, np.asarray(out.x, dtype=np.float64))
     except (ValueError, ArithmeticError, np.linalg.LinAlgError):
         return x0
+    return _accept(problem, x0, x1, radius)
+
+
+def _accept(
+    problem: PolyProblem, x0: NDArray[np.float64], x1: NDArray[np.float64], radius: float
+) -> NDArray[np.float64]:
+    """``x1`` if it is within ``radius`` of ``x0`` and no worse (see :func:`refine_point`), else ``x0``."""
     if not np.all(np.isfinite(x1)) or np.linalg.norm(x1 - x0) > radius * max(1.0, float(np.linalg.norm(x0))):
         return x0
     v0, v1 = scaled_violation(problem, x0), scaled_violation(problem, x1)
-    f0, f1 = float(f.evaluate(x0)), float(f.evaluate(x1))
+    f0, f1 = float(problem.objective.evaluate(x0)), float(problem.objective.evaluate(x1))
     # Trading an exactly feasible point for one on the boundary up to rounding is fine.
     if v1 < v0 or (v1 <= max(v0, 1e-12) and f1 <= f0):
         return x1
     return x0
+
+
+def _newton_polish(f: Polynomial, x0: NDArray[np.float64], max_iter: int) -> tuple[NDArray[np.float64], bool]:
+    """Newton's method with a backtracking line search on an unconstrained objective.
+
+    Returns the last point and whether Newton converged: the predicted decrease ``g' H^-1 g / 2``
+    fell to the rounding error of ``f`` (``16 eps`` times the sum of the absolute values of the
+    terms; one last full step is then taken if it keeps ``f`` within that error), or the gradient
+    vanished. It stops unconverged when the Hessian is not positive
+    definite (a saddle; a singular minimizer such as that of ``x**4`` at the minimizer itself),
+    when no step of the line search decreases ``f`` (Armijo), or after ``max_iter`` steps; the
+    caller hands the point on to SLSQP then. Near a minimizer with a positive definite Hessian the
+    convergence is quadratic (the six-hump camel's atoms: gradients of 8e-17 after three steps,
+    where SLSQP stops at 1.7e-5), at the cost of a few gradient and Hessian evaluations.
+    """
+    x, fx = x0, float(f.evaluate(x0))
+    magnitude = Polynomial(f.exponents, np.abs(f.coefficients))
+    for _ in range(max_iter):
+        g = f.evaluate_gradient(x)
+        if not np.all(np.isfinite(g)):
+            return x, False
+        if not np.any(g):
+            return x, True
+        try:
+            chol = np.linalg.cholesky(f.evaluate_hessian(x))
+        except np.linalg.LinAlgError:
+            return x, False
+        d = np.linalg.solve(chol.T, np.linalg.solve(chol, g))  # the step is -t d
+        slope = float(g @ d)  # > 0: twice the predicted decrease
+        rounding = 16 * np.finfo(float).eps * max(1.0, float(magnitude.evaluate(np.abs(x))))
+        if not np.isfinite(slope):
+            return x, False
+        if slope / 2 <= rounding:
+            # f is converged to rounding; in the quadratic region one more full step squares the
+            # error of the point (the camel's gradients: 6e-10 before it, 1e-16 after)
+            trial = x - d
+            return (trial if float(f.evaluate(trial)) <= fx + rounding else x), True
+        for t in 0.5 ** np.arange(40):
+            trial = x - t * d
+            f_trial = float(f.evaluate(trial))
+            if f_trial <= fx - 1e-4 * t * slope:
+                break
+        else:
+            return x, False
+        x, fx = trial, f_trial
+    return x, False
 
 
 def _restore_feasibility(problem: PolyProblem, x: NDArray[np.float64], steps: int = 5) -> NDArray[np.float64]:

@@ -163,18 +163,44 @@ class Polynomial:
     def evaluate_gradient(self, point: NDArray[np.float64]) -> NDArray[np.float64]:
         """The gradient at one point (shape ``(n,)``), without building the derivative polynomials.
 
-        ``d/dx_i x^e = e_i x^(e - u_i)``; a term with ``e_i = 0`` contributes nothing, so its
-        exponent is clipped at 0 instead of going negative.
+        ``d/dx_i x^e = e_i x^(e - u_i)``, evaluated for the (term, i) pairs with ``e_i > 0`` only:
+        a term of support ``s`` costs ``s n``, not ``n^2``.
         """
         x = np.asarray(point, dtype=np.float64).reshape(-1)
         if x.shape[0] != self.nvars:
             raise ValueError(f"Polynomial.evaluate_gradient: point must have {self.nvars} entries; got shape {np.shape(point)}")
         if self.is_zero:
             return np.zeros(self.nvars)
+        term, i = np.nonzero(self.exponents)  # only the (term, i) with e_i > 0 contribute
+        lowered = self.exponents[term].copy()
+        lowered[np.arange(term.size), i] -= 1
+        values = self.coefficients[term] * self.exponents[term, i] * np.prod(x[None, :] ** lowered, axis=1)
+        return np.bincount(i, weights=values, minlength=self.nvars).astype(np.float64)
+
+    def evaluate_hessian(self, point: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The Hessian at one point (shape ``(n, n)``), without building the derivative polynomials.
+
+        ``d2/dx_i dx_j x^e = e_i (e_j - [i = j]) x^(e - u_i - u_j)``. Only the (term, i, j) triples
+        with a nonzero factor are evaluated, in one vectorised pass; the factors are formed for the
+        variables ``i`` of each term's support only, so a term of support ``s`` costs ``s n``, not ``n^2``.
+        """
+        x = np.asarray(point, dtype=np.float64).reshape(-1)
+        n = self.nvars
+        if x.shape[0] != n:
+            raise ValueError(f"Polynomial.evaluate_hessian: point must have {n} entries; got shape {np.shape(point)}")
+        if self.is_zero:
+            return np.zeros((n, n))
         E = self.exponents
-        lowered = np.maximum(E[:, None, :] - np.eye(self.nvars, dtype=np.int64)[None, :, :], 0)  # (t, i, n)
-        monomials = np.prod(x[None, None, :] ** lowered, axis=2)  # (t, i)
-        return (self.coefficients[:, None] * E * monomials).sum(axis=0)
+        owner, first = np.nonzero(E)  # (term, i) with e_i > 0
+        factor = E[owner, first][:, None] * (E[owner] - (np.arange(n)[None, :] == first[:, None]))  # (pair, j)
+        pair, j = np.nonzero(factor)
+        term, i = owner[pair], first[pair]
+        lowered = E[term].copy()
+        rows = np.arange(term.size)
+        lowered[rows, i] -= 1
+        lowered[rows, j] -= 1  # i = j lowers twice: the two fancy-index updates are separate statements
+        values = self.coefficients[term] * factor[pair, j] * np.prod(x[None, :] ** lowered, axis=1)
+        return np.bincount(i * n + j, weights=values, minlength=n * n).astype(np.float64).reshape(n, n)
 
     def gradient(self) -> list[Polynomial]:
         """The partial derivatives, one per variable."""

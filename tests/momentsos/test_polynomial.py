@@ -46,3 +46,24 @@ def test_evaluate_gradient_matches_the_derivative_polynomials():
         expected = np.array([q.evaluate(point) for q in p.gradient()])
         assert np.allclose(p.evaluate_gradient(point), expected)
     assert np.array_equal(Polynomial.zero(3).evaluate_gradient(np.ones(3)), np.zeros(3))
+
+
+def test_evaluate_hessian_matches_sympy_and_rejects_a_wrong_point():
+    x, y, z = sp.symbols("x y z")
+    expr = 4 * x**2 - 2.1 * x**4 + x**6 / 3 + x * y - 4 * y**2 + 4 * y**4 + 3 * x * y**2 * z**3 - z + 7
+    p = Polynomial.from_sympy(expr, (x, y, z))
+    hessian = sp.hessian(expr, (x, y, z))
+    rng = np.random.default_rng(5)
+    for point in (rng.standard_normal(3), np.zeros(3), np.array([0.0, 1.5, -2.0])):
+        expected = np.array(hessian.subs(dict(zip((x, y, z), point))), dtype=float)
+        assert np.allclose(p.evaluate_hessian(point), expected, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(Polynomial.zero(2).evaluate_hessian(np.ones(2)), np.zeros((2, 2)))
+    linear = Polynomial.from_sympy(3 * x - y + 2, (x, y))  # no term survives two derivatives
+    for p_, n in ((linear, 2), (Polynomial.from_sympy(sp.Integer(5), (x,)), 1)):
+        assert p_.evaluate_hessian(np.ones(n)).dtype == np.float64
+        assert p_.evaluate_gradient(np.ones(n)).dtype == np.float64
+    assert np.array_equal(linear.evaluate_gradient(np.zeros(2)), [3.0, -1.0])
+    cubic = Polynomial.from_sympy(x**3 - x, (x,))
+    assert np.allclose(cubic.evaluate_hessian(np.array([2.0])), [[12.0]])
+    with pytest.raises(ValueError, match="3 entries"):
+        p.evaluate_hessian(np.ones(2))
