@@ -77,7 +77,7 @@ def test_load_rejects_unknown_name():
 
 
 def test_the_quick_run_of_every_artefact_finishes_and_certifies(tmp_path):
-    """``python -m paper_repro all --quick``, the README's command, end to end (about 2 min on 2 cores)."""
+    """``python -m paper_repro all --quick``, the README's command, end to end (159.5 s on 2 idle cores)."""
     import json
     import subprocess
     import sys
