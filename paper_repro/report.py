@@ -66,7 +66,7 @@ def record_run(
     run = {
         "command": command, "artefacts": list(artefacts), "quick": quick, "seed": seed, "seconds": total,
         "finished": finished, "time_limit_env": os.environ.get("PAPER_REPRO_TIME_LIMIT"),
-        "max_start_order_env": os.environ.get("PAPER_REPRO_MAX_START_ORDER"),
+        "max_start_order_env": os.environ.get("PAPER_REPRO_MAX_START_ORDER"), "commit": _code_version(),
     }  # fmt: skip
     if started is not None:
         run["started"] = started
@@ -78,6 +78,14 @@ def record_run(
     else:
         runs.append(run)
     (out / TIMINGS).write_text(json.dumps(data, indent=1))
+
+
+def _code_version() -> str | None:
+    """The short commit of the code, with ``+local changes`` when tracked files differ from it."""
+    commit = _git("rev-parse", "--short", "HEAD")
+    if commit and _git("status", "--porcelain", "--untracked-files=no"):
+        commit += "+local changes"
+    return commit
 
 
 def _git(*args: str) -> str | None:
@@ -131,7 +139,8 @@ def machine_lines() -> list[str]:
         f"- Cores: {os.cpu_count()} logical, {usable} usable by this process; memory {memory or 'unknown'}; load "
         f"average (1, 5, 15 min) when this report was written: {_load_average(usable or 1)}",
         f"- Python {platform.python_version()} ({sys.executable}); {', '.join(versions)}",
-        f"- Code: git commit {commit or 'unknown'}{' with local changes' if dirty else ''}",
+        f"- Code that wrote this report: git commit {commit or 'unknown'}{' with local changes' if dirty else ''} "
+        "(the code of each run is in its Run line)",
         f"- Worker processes for the [ZNT26] solves: {workers + ' ($PAPER_REPRO_WORKERS)' if workers else f'{usable} (one per usable core)'}",
     ]
 
@@ -314,7 +323,8 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
         )
         lines.append(
             f"- {'Last run' if run is runs[-1] else 'Run'}: `{env}{run['command']}` "
-            f"({'quick' if run['quick'] else 'full'} mode, seed {run['seed']}), "
+            f"({'quick' if run['quick'] else 'full'} mode, seed {run['seed']}"
+            f"{', code ' + run['commit'] if run.get('commit') else ''}), "
             f"total wall time {run['seconds']:.1f} s ({run['seconds'] / 60:.1f} min), finished {run['finished']}."
         )
         unfinished = [name for name in run.get("planned", []) if name not in run["artefacts"]]

@@ -118,7 +118,9 @@ def test_a_run_recorded_after_each_artefact_keeps_what_it_finished(tmp_path):
     assert data["artefacts"]["table1"] == first  # its own finish stamp, not the later call's
     assert data["artefacts"]["table2"]["seconds"] == 20.0
     report = write_report(tmp_path).read_text()
-    assert f"- Last run: `{command}` (full mode, seed 0), total wall time 30.5 s" in report
+    commit = data["runs"][0]["commit"]  # None only outside a git checkout
+    code = f", code {commit}" if commit else ""
+    assert f"- Last run: `{command}` (full mode, seed 0{code}), total wall time 30.5 s" in report
     assert "it stopped before finishing table3" in report
 
 
@@ -133,7 +135,8 @@ def test_report_lists_every_run_whose_artefacts_it_shows(tmp_path):
     time.sleep(1.1)
     record_run(tmp_path, {"table2": 21.0}, quick=False, seed=0, total=21.0, command="python -m paper_repro table2")
     report = write_report(tmp_path).read_text()
-    assert "- Run: `python -m paper_repro table1 table2` (full mode, seed 0), total wall time 30.0 s" in report
+    assert "- Run: `python -m paper_repro table1 table2` (full mode, seed 0" in report
+    assert "total wall time 30.0 s" in report
     assert "- Run: `python -m paper_repro gd_vs_sos --quick` (quick mode" in report
     assert "- Last run: `python -m paper_repro table2` (full mode" in report
     assert "**Mixed modes**" in report
