@@ -274,26 +274,29 @@ def main(argv: list[str] | None = None) -> int:
     tools = [t for t in args.tools.split(",") if t]
     header = (f"{'problem':28s} {'tool':15s} {'solver':9s} {'build s':>8s} {'solve s':>8s} {'total s':>8s} "
               f"{'bound':>14s} {'verified lb':>14s}  certified / status")
-    print(f"median of {args.repeats} runs, each in a child process; shared solver {args.solver}"
-          + (f"; momentsos sparsity={args.sparsity!r}" if args.sparsity is not None else ""))
+    print(f"median of {args.repeats} runs, each in a child process, the tools taking turns run by run; shared "
+          f"solver {args.solver}" + (f"; momentsos sparsity={args.sparsity!r}" if args.sparsity is not None else ""))
     print(header)
     print("-" * len(header))
     for name in names:
+        runs: dict[str, list[dict[str, Any]]] = {tool: [] for tool in tools}
+        for _ in range(args.repeats):  # interleaved, so that a slow spell of the machine hits every tool
+            for tool in tools:
+                if not runs[tool] or "skipped" not in runs[tool][-1]:
+                    runs[tool].append(_measure(tool, name, args.solver, args.timeout, args.sparsity))
+        totals = {}
         for tool in tools:
-            runs = []
-            for _ in range(args.repeats):
-                r = _measure(tool, name, args.solver, args.timeout, args.sparsity)
-                runs.append(r)
-                if "skipped" in r:
-                    break
-            if "skipped" in runs[-1]:
-                print(f"{name:28s} {tool:15s} {'':9s} skipped: {runs[-1]['skipped']}")
+            if "skipped" in runs[tool][-1]:
+                print(f"{name:28s} {tool:15s} {'':9s} skipped: {runs[tool][-1]['skipped']}")
                 continue
-            med = {k: statistics.median(r[k] for r in runs) for k in ("build", "solve", "total")}
-            last = runs[-1]
+            med = {k: statistics.median(r[k] for r in runs[tool]) for k in ("build", "solve", "total")}
+            totals[tool] = med["total"]
+            last = runs[tool][-1]
             cert = ("certified optimum" if last["certified"] else "bound only") + f" ({last['status']})"
-            print(f"{name:28s} {tool:15s} {last['solver']:9s} {med['build']:8.3f} {med['solve']:8.3f} "
-                  f"{med['total']:8.3f} {_fmt(last['bound'], '.8f'):>14s} {_fmt(last['verified'], '.8f'):>14s}  {cert}")
+            print(f"{name:28s} {tool:15s} {last['solver']:9s} {med['build']:8.4f} {med['solve']:8.4f} "
+                  f"{med['total']:8.4f} {_fmt(last['bound'], '.8f'):>14s} {_fmt(last['verified'], '.8f'):>14s}  {cert}")
+        if "momentsos-same" in totals and totals.get("pydrake"):
+            print(f"{name:28s} total time ratio momentsos-same / pydrake: {totals['momentsos-same'] / totals['pydrake']:.2f}")
         sys.stdout.flush()
     return 0
 

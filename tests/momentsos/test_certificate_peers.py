@@ -41,3 +41,19 @@ def test_momentsos_worker_reports_a_certified_row():
 def test_unknown_problem_is_rejected():
     with pytest.raises(SystemExit):
         bench_peers.main(["--only", "no_such_problem"])
+
+
+def test_the_tools_take_turns_and_the_ratio_is_printed(monkeypatch, capsys):
+    calls = []
+
+    def fake_measure(tool, name, solver, timeout, sparsity=None):
+        calls.append(tool)
+        total = {"momentsos-same": 0.006, "pydrake": 0.002}[tool]
+        return {"build": 0.0, "solve": total / 2, "total": total, "bound": -1.03, "status": "OK", "solver": solver,
+                "verified": None, "certified": tool == "momentsos-same"}
+
+    monkeypatch.setattr(bench_peers, "_measure", fake_measure)
+    bench_peers.main(["--only", "six_hump_camel_k3", "--tools", "momentsos-same,pydrake", "--repeats", "3"])
+    assert calls == ["momentsos-same", "pydrake"] * 3  # interleaved, not three runs of one tool then the other
+    out = capsys.readouterr().out
+    assert "  0.0060 " in out and "total time ratio momentsos-same / pydrake: 3.00" in out
