@@ -119,7 +119,7 @@ def _newton_polish(f: Polynomial, x0: NDArray[np.float64], max_iter: int) -> tup
     vanished. It stops unconverged when the Hessian is not positive
     definite (a saddle; a singular minimizer such as that of ``x**4`` at the minimizer itself),
     when no step of the line search decreases ``f`` (Armijo), or after ``max_iter`` steps; the
-    caller hands the point on to SLSQP then. Near a minimizer with a positive definite Hessian the
+    caller runs SLSQP from its own start then. Near a minimizer with a positive definite Hessian the
     convergence is quadratic (the six-hump camel's atoms: gradients of 8e-17 after three steps,
     where SLSQP stops at 1.7e-5), at the cost of a few gradient and Hessian evaluations.
     """

@@ -1,7 +1,8 @@
 """``REPORT.md``: one Markdown report generated from the files the artefacts wrote into an output folder.
 
 :func:`record_run` keeps ``timings.json`` in the folder (wall time, mode and seed of every artefact,
-the total of each run of the command line, written after every artefact so that a killed run keeps its times); :func:`write_report` reads it with every artefact's
+the total and the code's commit of each run of the command line, written after every artefact so
+that a killed run keeps its times); :func:`write_report` reads it with every artefact's
 ``NAME.md`` and ``NAME*.png`` and writes ``REPORT.md``: the run, the machine, the solver and its
 tolerances, the issue's targets counted from the tables' instance CSVs, then the artefacts grouped by the paper they reproduce (the first reference of each
 artefact's Markdown; artefacts of Zhang, Nie & Tang first). Nothing is solved here.
@@ -131,16 +132,14 @@ def machine_lines() -> list[str]:
             versions.append(f"{name} {importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
             versions.append(f"{name} (not installed)")
-    commit = _git("rev-parse", "--short", "HEAD")
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
     workers = os.environ.get("PAPER_REPRO_WORKERS")
     return [
         f"- Platform: {platform.platform()}; CPU: {_proc_value('/proc/cpuinfo', 'model name') or platform.processor() or 'unknown'}",
         f"- Cores: {os.cpu_count()} logical, {usable} usable by this process; memory {memory or 'unknown'}; load "
         f"average (1, 5, 15 min) when this report was written: {_load_average(usable or 1)}",
         f"- Python {platform.python_version()} ({sys.executable}); {', '.join(versions)}",
-        f"- Code that wrote this report: git commit {commit or 'unknown'}{' with local changes' if dirty else ''} "
-        "(the code of each run is in its Run line)",
+        f"- Code that wrote this report: git commit {_code_version() or 'unknown'} (the code of each run is in its "
+        "Run line)",
         f"- Worker processes for the [ZNT26] solves: {workers + ' ($PAPER_REPRO_WORKERS)' if workers else f'{usable} (one per usable core)'}",
     ]
 
