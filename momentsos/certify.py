@@ -124,7 +124,6 @@ def _newton_polish(f: Polynomial, x0: NDArray[np.float64], max_iter: int) -> tup
     where SLSQP stops at 1.7e-5), at the cost of a few gradient and Hessian evaluations.
     """
     x, fx = x0, float(f.evaluate(x0))
-    magnitude = Polynomial(f.exponents, np.abs(f.coefficients))
     for _ in range(max_iter):
         g = f.evaluate_gradient(x)
         if not np.all(np.isfinite(g)):
@@ -137,7 +136,8 @@ def _newton_polish(f: Polynomial, x0: NDArray[np.float64], max_iter: int) -> tup
             return x, False
         d = np.linalg.solve(chol.T, np.linalg.solve(chol, g))  # the step is -t d
         slope = float(g @ d)  # > 0: twice the predicted decrease
-        rounding = 16 * np.finfo(float).eps * max(1.0, float(magnitude.evaluate(np.abs(x))))
+        magnitude = float(np.abs(f.coefficients) @ np.prod(np.abs(x)[None, :] ** f.exponents, axis=1))
+        rounding = 16 * np.finfo(float).eps * max(1.0, magnitude)
         if not np.isfinite(slope):
             return x, False
         if slope / 2 <= rounding:
