@@ -52,6 +52,7 @@ _MESSAGES: dict[tuple[Status, str], str] = {
     (Status.BOUND_ONLY, "not_zero_dimensional"): "Lower bound only: extraction found no finite set of minimizers.",
     (Status.BOUND_ONLY, "no_valid_weights"): "Lower bound only: extracted points do not reproduce the moments with positive weights.",
     (Status.BOUND_ONLY, "atoms_infeasible"): "Lower bound only: extracted points violate a constraint or miss the bound by more than gap_tol.",
+    (Status.BOUND_ONLY, "not_attempted"): "Lower bound only: certification was not attempted (certify=False).",
     (Status.INFEASIBLE, ""): "The relaxation is infeasible, so the problem is infeasible.",
     (Status.UNBOUNDED, ""): "The relaxation is unbounded below; add a bound (e.g. a ball constraint) or raise the order.",
     (Status.INACCURATE, ""): "The solver returned an inaccurate solution: the bound is approximate and not certified.",

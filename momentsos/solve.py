@@ -76,6 +76,7 @@ _OPTION_DEFAULTS: dict[str, Any] = {
     "term_steps": None,
     "box": None,
     "verify": True,
+    "certify": True,
 }
 
 
@@ -126,7 +127,7 @@ def _check_options(options: dict[str, Any]) -> dict[str, Any]:
                 f"Invalid option `rank_check={opts['rank_check']!r}`: it returned {decision!r}, not a RankDecision "
                 "with an integer `rank`; expected a RankCheck such as LargestGapRank()"
             )
-    for name in ("refine", "scale", "verbose", "raise_on_failure"):  # low_rank is checked above
+    for name in ("refine", "scale", "verbose", "raise_on_failure", "verify", "certify"):  # low_rank: above
         if not isinstance(opts[name], (bool, np.bool_)):
             raise InvalidOptionError(f"Invalid option `{name}={opts[name]!r}`: expected True or False")
     seed = opts["seed"]
@@ -227,6 +228,12 @@ def minimize(
             is intersected with the box derived from the constraints (:mod:`momentsos.verified`)
         verify : bool, default True (compute ``verified_lower_bound`` from the SOS certificate
             when a box is known)
+        certify : bool, default True. ``False`` returns the bound of each relaxation only, as TSSOS
+            does without ``solution=true``: no flatness test, extraction, polish of atoms, SOS
+            certificate or verified bound (status BOUND_ONLY, ``res.extraction`` NOT_ATTEMPTED; an
+            inaccurate solve or very large moments are still flagged). ``order=None`` then solves
+            every order up to ``max_order``; the Newton-reduced relaxation is not followed by the
+            dense one (their bounds are equal).
 
     Returns
     -------
@@ -336,7 +343,7 @@ def minimize(
             if len(tried) > 1:
                 res = dataclasses.replace(res, solver=dataclasses.replace(res.solver, tried=tuple(tried)))
             results.append(res)
-            if res.status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR) or _newton_settled(res):
+            if res.status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR) or _newton_settled(res, opts):
                 break
         if results[-1].status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR):
             break
@@ -347,7 +354,7 @@ def minimize(
     final = dataclasses.replace(results[-1], hierarchy=hierarchy)
     if scaling is not None and not scaling.is_identity:
         final = _unscale(final, scaling, original)
-    if opts["verify"]:
+    if opts["verify"] and opts["certify"]:
         final = _verify(final, user_box)
     if final.status is Status.INACCURATE:
         warnings.warn(
@@ -386,7 +393,7 @@ def _relaxations(problem: PolyProblem, order: int, opts: dict[str, Any]) -> Iter
     yield from sparse_relaxations(problem, order, choice.used, requested, choice.reason, chordal, opts["term_steps"])
 
 
-def _newton_settled(res: PolyOptResult) -> bool:
+def _newton_settled(res: PolyOptResult, opts: dict[str, Any]) -> bool:
     """Whether a solve over the Newton-reduced basis answers its order, so that the dense one is not needed.
 
     It does unless it was accurate, not certified and not flat: the dense moment matrix may then be
@@ -397,7 +404,7 @@ def _newton_settled(res: PolyOptResult) -> bool:
     report = res.sparsity
     if report is None or report.used != "newton":
         return False
-    if res.status is Status.BOUND_ONLY:
+    if res.status is Status.BOUND_ONLY and opts["certify"]:
         return any(f.is_flat for f in report.clique_flatness or ())
     return True
 
@@ -531,11 +538,16 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
     sol = relaxation.solve(spec, solver_options, verbose=opts["verbose"])
 
     start = time.perf_counter()
-    flatness, extraction, certificate = _certify_moments(relaxation, sol, sol.lower_bound, opts)
+    if opts["certify"]:
+        flatness, extraction, certificate = _certify_moments(relaxation, sol, sol.lower_bound, opts)
+    else:
+        flatness, certificate = None, None
+        extraction = Extraction(ExtractionOutcome.NOT_ATTEMPTED, np.zeros((0, problem.nvars)), np.zeros(0))
     moment_matrix, face_note, reason = sol.moment_matrix, "", ""
     times, face_wall = dict(sol.times), 0.0
     if (
         opts["low_rank"]
+        and opts["certify"]
         # the Newton-reduced relaxation goes to the dense one instead (see _newton_settled)
         and getattr(relaxation, "newton_full_degree", None) is None
         and sol.status is SolverStatus.OPTIMAL
@@ -602,7 +614,7 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
         solver=stats,
         problem=problem,
         sparsity=_sparsity_report(relaxation, certificate),
-        certificate=_certificate_of(relaxation, sol),
+        certificate=_certificate_of(relaxation, sol) if opts["certify"] else None,
     )
 
 

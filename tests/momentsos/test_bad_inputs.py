@@ -128,6 +128,8 @@ OPTION_CASES = {
     "float seed": (dict(seed=1.5), InvalidOptionError, ["seed=1.5"]),
     "string flag": (dict(refine="no"), InvalidOptionError, ["refine='no'", "True or False"]),
     "integer flag": (dict(scale=1), InvalidOptionError, ["scale=1", "True or False"]),
+    "string certify": (dict(certify="no"), InvalidOptionError, ["certify='no'", "True or False"]),
+    "None verify": (dict(verify=None), InvalidOptionError, ["verify=None", "True or False"]),
     "unknown IPM option": (dict(solver="IPM", solver_options={"foo": 1}), InvalidOptionError, ["'foo'", "(= 1)", "IPM", "'max_iter'"]),
     "bad IPM option value": (dict(solver="IPM", solver_options={"max_iter": "a"}), InvalidOptionError, ["solver_options['max_iter']='a'", "integer"]),
     "negative IPM tolerance": (dict(solver="IPM", solver_options={"tol": -1}), InvalidOptionError, ["solver_options['tol']=-1"]),

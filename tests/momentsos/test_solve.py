@@ -104,6 +104,30 @@ def test_hierarchy_keeps_every_visited_bound():
     assert res.hierarchy[-1].status is Status.CERTIFIED
 
 
+@pytest.mark.parametrize("sparsity", ["none", "newton", "correlative"])
+def test_certify_false_returns_the_same_bound_and_nothing_else(sparsity):
+    # min (x - 1)^2 + (y + 2)^2 + x^2 y^2 ... a problem every sparsity mode accepts; the bound of the
+    # SDP does not depend on what is done with its solution afterwards
+    f = (x - 1) ** 2 + (y + 2) ** 4 + x**2 * y**2
+    full = ms.minimize(f, order=2, solver="CLARABEL", sparsity=sparsity)
+    bound = ms.minimize(f, order=2, solver="CLARABEL", sparsity=sparsity, certify=False)
+    assert full.status is Status.CERTIFIED
+    assert bound.status is Status.BOUND_ONLY and "certify=False" in bound.message
+    assert bound.lower_bound == pytest.approx(full.lower_bound, abs=1e-9)
+    assert bound.extraction is ms.ExtractionOutcome.NOT_ATTEMPTED
+    assert bound.flatness is None and bound.atoms == () and bound.x is None
+    assert bound.certificate is None and bound.verified_lower_bound is None
+    # the Newton-reduced relaxation has the dense bound: it is not followed by the dense solve
+    assert len(bound.hierarchy) == 1
+
+
+def test_certify_false_climbs_every_order():
+    res = ms.minimize(problems.get("gloptipoly3_three_minimizers").problem(), max_order=3, certify=False)
+    assert [r.order for r in res.hierarchy] == [1, 2, 3]
+    assert all(r.status is Status.BOUND_ONLY for r in res.hierarchy)
+    assert res.hierarchy[1].lower_bound <= res.hierarchy[2].lower_bound + 1e-6
+
+
 def test_unbounded_relaxation_detected_by_scs():
     res = ms.minimize(x**3, order=2, solver="SCS")
     assert res.status is Status.UNBOUNDED
