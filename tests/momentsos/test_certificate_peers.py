@@ -38,6 +38,12 @@ def test_momentsos_worker_reports_a_certified_row():
     assert row["total"] >= row["solve"] >= 0.0
 
 
+def test_bound_worker_runs_the_same_sdp_without_certifying():
+    row = bench_peers._worker("momentsos-bound", "six_hump_camel_k3", "CLARABEL")
+    assert not row["certified"] and row["status"] == "BOUND_ONLY"
+    assert row["bound"] == pytest.approx(-1.0316284535, abs=1e-6)
+
+
 def test_unknown_problem_is_rejected():
     with pytest.raises(SystemExit):
         bench_peers.main(["--only", "no_such_problem"])
@@ -48,12 +54,15 @@ def test_the_tools_take_turns_and_the_ratio_is_printed(monkeypatch, capsys):
 
     def fake_measure(tool, name, solver, timeout, sparsity=None):
         calls.append(tool)
-        total = {"momentsos-same": 0.006, "pydrake": 0.002}[tool]
+        total = {"momentsos-same": 0.006, "momentsos-bound": 0.0018, "pydrake": 0.002}[tool]
         return {"build": 0.0, "solve": total / 2, "total": total, "bound": -1.03, "status": "OK", "solver": solver,
                 "verified": None, "certified": tool == "momentsos-same"}
 
     monkeypatch.setattr(bench_peers, "_measure", fake_measure)
-    bench_peers.main(["--only", "six_hump_camel_k3", "--tools", "momentsos-same,pydrake", "--repeats", "3"])
-    assert calls == ["momentsos-same", "pydrake"] * 3  # interleaved, not three runs of one tool then the other
+    bench_peers.main(["--only", "six_hump_camel_k3", "--tools", "momentsos-same,momentsos-bound,pydrake",
+                      "--repeats", "3"])
+    # interleaved, not three runs of one tool then the other
+    assert calls == ["momentsos-same", "momentsos-bound", "pydrake"] * 3
     out = capsys.readouterr().out
     assert "  0.0060 " in out and "total time ratio momentsos-same / pydrake: 3.00" in out
+    assert "total time ratio momentsos-bound / pydrake: 0.90" in out
