@@ -29,7 +29,18 @@ __all__ = [
     "equality_rows_map",
     "MomentMatrix",
     "moment_vector_of_atoms",
+    "uniform_rows_map",
 ]
+
+
+def uniform_rows_map(columns: NDArray[np.int64], values: NDArray[np.float64], shape: tuple[int, int]) -> sparse.csr_matrix:
+    """The CSR matrix whose row ``r`` holds ``values[r q:(r + 1) q]`` at ``columns[r q:(r + 1) q]``
+    (``q = len(columns) / shape[0]``, distinct columns within a row): the shape of every map of this
+    module, built from its arrays directly, without scipy's COO conversion (a third of the build time
+    of a small relaxation)."""
+    per_row = len(columns) // shape[0] if shape[0] else 0
+    indptr = np.arange(shape[0] + 1, dtype=np.int64) * per_row
+    return sparse.csr_matrix((values, columns, indptr), shape=shape)
 
 
 def moment_matrix_map(moment_basis: MonomialBasis, order: int) -> sparse.csr_matrix:
@@ -57,9 +68,7 @@ def localizing_matrix_map(moment_basis: MonomialBasis, order: int, g: Polynomial
     pair = (rows_basis[:, None, :] + rows_basis[None, :, :]).reshape(s * s, 1, -1)
     shifted = (pair + g.exponents[None, :, :]).reshape(-1, moment_basis.nvars)
     cols = moment_basis.index_of(shifted)
-    rows = np.repeat(np.arange(s * s), g.nterms)
-    vals = np.tile(g.coefficients, s * s)
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(s * s, len(moment_basis)))
+    return uniform_rows_map(cols, np.tile(g.coefficients, s * s), (s * s, len(moment_basis)))
 
 
 def equality_rows_map(moment_basis: MonomialBasis, order: int, h: Polynomial) -> sparse.csr_matrix:
@@ -71,9 +80,7 @@ def equality_rows_map(moment_basis: MonomialBasis, order: int, h: Polynomial) ->
     r = multipliers.shape[0]
     shifted = (multipliers[:, None, :] + h.exponents[None, :, :]).reshape(-1, moment_basis.nvars)
     cols = moment_basis.index_of(shifted)
-    rows = np.repeat(np.arange(r), h.nterms)
-    vals = np.tile(h.coefficients, r)
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(r, len(moment_basis)))
+    return uniform_rows_map(cols, np.tile(h.coefficients, r), (r, len(moment_basis)))
 
 
 def moment_vector_of_atoms(

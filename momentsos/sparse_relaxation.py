@@ -88,7 +88,7 @@ from .basis import MonomialBasis
 from .certify import Certificate, evaluate_atoms, refine_point
 from .extraction import Extraction, ExtractionOutcome, extract_atoms
 from .flatness import FlatnessReport, check_flatness
-from .moments import MomentMatrix
+from .moments import MomentMatrix, uniform_rows_map
 from .newton import NewtonBasis, newton_basis
 from .problem import PolyProblem
 from .rank import LargestGapRank, RankCheck
@@ -227,14 +227,11 @@ class SparseMomentRelaxation(MomentRelaxation):
         self.block_maps = []
         for b, mons, c in zip(blocks, block_monomials, coefs):
             s2 = b.size * b.size
-            self.block_maps.append(sparse.csr_matrix(
-                (np.tile(c, s2), (np.repeat(np.arange(s2), len(c)), self.basis.index_of(mons))), shape=(s2, m)))
+            self.block_maps.append(uniform_rows_map(self.basis.index_of(mons), np.tile(c, s2), (s2, m)))
         eq_rows = []
         for a, h, mons in zip(equality_multipliers, problem.equalities, eq_monomials):
             r = a.shape[0]
-            eq_rows.append(sparse.csr_matrix(
-                (np.tile(h.coefficients, r), (np.repeat(np.arange(r), h.nterms), self.basis.index_of(mons))),
-                shape=(r, m)))
+            eq_rows.append(uniform_rows_map(self.basis.index_of(mons), np.tile(h.coefficients, r), (r, m)))
         self.equality_map = sparse.vstack(eq_rows, format="csr") if eq_rows else sparse.csr_matrix((0, m))
         self.objective_vector = np.zeros(m)
         f = problem.objective
