@@ -21,6 +21,7 @@ Compared with the cvxpy route this skips cvxpy's canonicalisation (several milli
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -70,9 +71,13 @@ class ClarabelOutcome:
     solve_time: float
 
 
+@functools.lru_cache(maxsize=64)
 def _triangle(s: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Row and column of each svec entry: upper triangle, column by column."""
+    """Row and column of each svec entry: upper triangle, column by column (cached, read-only:
+    np.tril_indices costs more than the rest of :func:`smat` on a small block)."""
     col, row = np.tril_indices(s)  # lower triangle by rows == upper triangle by columns, transposed
+    row.flags.writeable = False
+    col.flags.writeable = False
     return row, col
 
 
@@ -126,12 +131,19 @@ def smat(z: NDArray[np.float64], s: int) -> NDArray[np.float64]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _setting_names() -> frozenset[str]:
+    import clarabel  # noqa: PLC0415 - lazy on purpose
+
+    return frozenset(a for a in dir(clarabel.DefaultSettings()) if not a.startswith("_") and a != "default")
+
+
 def _settings(options: Mapping[str, Any], verbose: bool) -> Any:
     import clarabel  # noqa: PLC0415 - lazy on purpose
 
     settings = clarabel.DefaultSettings()
     settings.verbose = bool(verbose)
-    allowed = {a for a in dir(settings) if not a.startswith("_") and a != "default"}
+    allowed = _setting_names()
     for key, value in options.items():
         if key not in allowed:
             raise InvalidOptionError(

@@ -25,6 +25,7 @@ Autom. Control 54(5), 2009.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from math import comb
@@ -55,6 +56,15 @@ def _key_map(*blocks: NDArray[np.int64]) -> NDArray[np.int64] | None:
     if n * np.log2(base) >= 62:
         return None
     return base ** np.arange(n, dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=128)
+def _distinct_pairs(s: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """``np.triu_indices(s, k=1)``, cached and read-only (the pruning asks for the same sizes again)."""
+    i, j = np.triu_indices(s, k=1)
+    i.flags.writeable = False
+    j.flags.writeable = False
+    return i, j
 
 
 def _member(keys: NDArray[np.int64], table: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -192,7 +202,7 @@ def prune_diagonal(rows: NDArray[np.int64], support: NDArray[np.int64]) -> NDArr
     in_support = _member(2 * keys, np.unique(support @ weights))
     while True:
         live = keys[alive]
-        i, j = np.triu_indices(live.shape[0], k=1)
+        i, j = _distinct_pairs(live.shape[0])
         covered = in_support[alive] | _member(2 * live, np.unique(live[i] + live[j]))
         if covered.all():
             return alive
@@ -205,7 +215,7 @@ def _prune_by_sets(rows: NDArray[np.int64], support: NDArray[np.int64]) -> NDArr
     in_support = MonomialSet(support).contains(2 * rows)
     while True:
         live = rows[alive]
-        i, j = np.triu_indices(live.shape[0], k=1)
+        i, j = _distinct_pairs(live.shape[0])
         sums = MonomialSet(live[i] + live[j]) if i.size else None
         covered = in_support[alive] | (sums.contains(2 * live) if sums is not None else False)
         if covered.all():
