@@ -30,6 +30,16 @@ def test_hand_certificate_has_zero_residual():
     assert cert.min_eigenvalue == pytest.approx(0.0, abs=1e-15)
 
 
+def test_residual_is_expanded_only_when_asked_for():
+    f = _poly((x - 1) ** 2 + 2, (x,))
+    block = GramBlock(np.array([[1.0, -1.0], [-1.0, 1.5]]), np.array([[0], [1]]), Polynomial.constant(1.0, 1))
+    cert = certificate_from_blocks(f, [block], variables=(x,))
+    assert "residual" not in vars(cert)
+    assert cert.bound == 2.0
+    assert cert.residual.nterms == 1 and cert.residual.coefficients[0] == pytest.approx(-0.5)  # -0.5 x^2
+    assert cert.residual is cert.residual  # expanded once
+
+
 def test_equality_multiplier_is_fitted_on_the_circle():
     # x + y + sqrt2 = (x + c)^2 / sqrt2 + (y + c)^2 / sqrt2 - (x^2 + y^2 - 1) / sqrt2, c = 1 / sqrt2
     r = np.sqrt(0.5)
@@ -62,6 +72,10 @@ def test_certificate_identity_on_named_problems(name):
     assert cert.residual_norm <= 1e-7 * scale
     assert cert.min_eigenvalue >= -1e-9
     assert cert.bound == pytest.approx(sol.lower_bound, abs=1e-6 * max(1.0, abs(sol.lower_bound)))
+    # the bound is fitted so that the residual has no constant term (without equalities it is read
+    # off the Gram entries of the monomial 1, with them fitted by least squares)
+    constant = ~cert.residual.exponents.any(axis=1)
+    assert np.abs(cert.residual.coefficients[constant]).sum() <= 1e-12 * scale
     rng = np.random.default_rng(0)
     for point in rng.uniform(-1.5, 1.5, size=(3, relaxation.problem.nvars)):
         parts = cert.evaluate(point)
