@@ -128,15 +128,19 @@ def half_newton_polytope(support: NDArray[np.int64], candidates: NDArray[np.int6
     inside = np.zeros(target.shape[0], dtype=bool)
     if not target.shape[0] or not target.shape[1]:
         return inside | (target.shape[1] == 0)  # without variables the only monomial is 1
-    points = np.vstack([np.zeros((1, support.shape[1])), support.astype(np.float64)])
+    points = np.zeros((support.shape[0] + 1, support.shape[1]))
+    points[1:] = support
     scale = 1.0 + float(np.abs(points).max())
     # the affine hull contains 0, so it is the span of the points
     _, sv, vt = np.linalg.svd(points, full_matrices=False)
-    dim = int(np.sum(sv > _TOL * max(1.0, sv[0] if sv.size else 1.0)))
-    span = vt[:dim].T  # (n, dim), orthonormal columns
-    z = target @ span
-    in_span = np.linalg.norm(target - z @ span.T, axis=1) <= _TOL * scale
-    pz = points @ span
+    dim = int(np.count_nonzero(sv > _TOL * max(1.0, float(sv[0]) if sv.size else 1.0)))
+    if dim == target.shape[1]:  # full-dimensional: every candidate is in the span, no projection
+        z, pz, in_span = target, points, np.ones(target.shape[0], dtype=bool)
+    else:
+        span = vt[:dim].T  # (n, dim), orthonormal columns
+        z = target @ span
+        in_span = np.linalg.norm(target - z @ span.T, axis=1) <= _TOL * scale
+        pz = points @ span
     if dim == 0:
         return in_span & np.all(target == 0, axis=1)
     if dim == 1:
