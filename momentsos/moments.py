@@ -39,8 +39,10 @@ def uniform_rows_map(columns: NDArray[np.int64], values: NDArray[np.float64], sh
     module, built from its arrays directly, without scipy's COO conversion (a third of the build time
     of a small relaxation)."""
     per_row = len(columns) // shape[0] if shape[0] else 0
-    indptr = np.arange(shape[0] + 1, dtype=np.int64) * per_row
-    return sparse.csr_matrix((values, columns, indptr), shape=shape)
+    # int32 indices where they fit: scipy otherwise checks int64 ones for a downcast on every build
+    index = np.int32 if max(len(columns), shape[1]) < np.iinfo(np.int32).max else np.int64
+    indptr = np.arange(shape[0] + 1, dtype=index) * per_row
+    return sparse.csr_matrix((values, np.asarray(columns, dtype=index), indptr), shape=shape)
 
 
 def moment_matrix_map(moment_basis: MonomialBasis, order: int) -> sparse.csr_matrix:
