@@ -231,7 +231,8 @@ def minimize(
         certify : bool, default True. ``False`` returns the bound of each relaxation only, as TSSOS
             does without ``solution=true``: no flatness test, extraction, polish of atoms, SOS
             certificate or verified bound (status BOUND_ONLY, ``res.extraction`` NOT_ATTEMPTED; an
-            inaccurate solve or very large moments are still flagged). ``order=None`` then solves
+            inaccurate solve or very large moments are still flagged, a "solved" bound that a
+            feasible point beats is not: that check needs the atoms). ``order=None`` then solves
             every order up to ``max_order``; the Newton-reduced relaxation is not followed by the
             dense one (their bounds are equal).
 
