@@ -8,7 +8,7 @@ import scipy.sparse as sparse
 import sympy as sp
 
 import momentsos as ms
-from momentsos.clarabel_direct import smat, solve_clarabel, svec_map
+from momentsos.clarabel_direct import _csc, _triplets, smat, solve_clarabel, svec_map
 from momentsos.relaxation import MomentRelaxation
 from momentsos.solvers import SOLVERS, SolverStatus
 
@@ -31,6 +31,22 @@ def test_svec_is_an_isometry_and_smat_its_inverse():
     S = svec_map(sparse.identity(s * s, format="csr"), s)
     assert np.isclose((S @ X.ravel()) @ (S @ Y.ravel()), np.sum(X * Y))
     assert np.allclose(smat(S @ X.ravel(), s), X)
+
+
+@pytest.mark.parametrize("nnz", [0, 1, 40])
+def test_constraint_matrix_assembly_sums_duplicates_like_scipy(nnz):
+    rng = np.random.default_rng(nnz)
+    shape = (7, 5)
+    rows, cols = rng.integers(0, shape[0], nnz), rng.integers(0, shape[1], nnz)  # 40 draws: duplicates
+    vals = rng.standard_normal(nnz)
+    ours = _csc(rows, cols, vals, shape)
+    ours.check_format(full_check=True)
+    assert ours.has_canonical_format or nnz == 0
+    assert np.allclose(ours.toarray(), sparse.coo_matrix((vals, (rows, cols)), shape=shape).toarray())
+    # and the triplets of a CSR matrix read back its entries, non-canonical ones included
+    csr = sparse.csr_matrix((vals, cols, np.searchsorted(np.sort(rows), np.arange(shape[0] + 1))), shape=shape)
+    r, c, v = _triplets(csr)
+    assert np.allclose(_csc(r, c, v, shape).toarray(), csr.toarray())
 
 
 @pytest.mark.parametrize("name", PROBLEMS)

@@ -8,6 +8,7 @@ from momentsos.moments import (
     localizing_matrix_map,
     moment_matrix_map,
     moment_vector_of_atoms,
+    uniform_rows_map,
 )
 from momentsos.polynomial import Polynomial
 
@@ -61,3 +62,10 @@ def test_maps_are_exact_on_atomic_measures():
 def test_order_below_constraint_degree_raises():
     with pytest.raises(ValueError, match="below"):
         localizing_matrix_map(MonomialBasis(1, 2), 1, Polynomial.from_sympy(x**4, (x,)))
+
+
+def test_uniform_rows_map_by_hand_and_empty():
+    A = uniform_rows_map(np.array([2, 0, 1, 2]), np.array([1.0, 2.0, 3.0, 4.0]), (2, 3))
+    assert A.toarray().tolist() == [[2, 0, 1], [0, 3, 4]]
+    empty = uniform_rows_map(np.zeros(0, np.int64), np.zeros(0), (0, 5))
+    assert empty.shape == (0, 5) and empty.nnz == 0
