@@ -71,13 +71,26 @@ class ClarabelOutcome:
     solve_time: float
 
 
-@functools.lru_cache(maxsize=64)
+_CACHED_TRIANGLE_MAX = 128
+"""Largest block size whose svec indices are cached (at most 130 KB each)."""
+
+
 def _triangle(s: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Row and column of each svec entry: upper triangle, column by column (cached, read-only:
-    np.tril_indices costs more than the rest of :func:`smat` on a small block)."""
-    col, row = np.tril_indices(s)  # lower triangle by rows == upper triangle by columns, transposed
+    """Row and column of each svec entry: upper triangle, column by column (cached and read-only
+    for small blocks, where np.tril_indices costs more than the rest of :func:`smat`)."""
+    return _cached_triangle(s) if s <= _CACHED_TRIANGLE_MAX else _upper_by_columns(s)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_triangle(s: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    row, col = _upper_by_columns(s)
     row.flags.writeable = False
     col.flags.writeable = False
+    return row, col
+
+
+def _upper_by_columns(s: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    col, row = np.tril_indices(s)  # lower triangle by rows == upper triangle by columns, transposed
     return row, col
 
 
@@ -113,7 +126,8 @@ def _csc(rows: NDArray[np.int64], cols: NDArray[np.int64], values: NDArray[np.fl
     data = np.add.reduceat(values[order], first) if key.size else np.zeros(0)
     unique = key[first]
     indptr = np.concatenate(([0], np.cumsum(np.bincount(unique // shape[0], minlength=shape[1]))))
-    return sparse.csc_matrix((data, (unique % shape[0]).astype(np.int32), indptr.astype(np.int32)), shape=shape)
+    index = np.int32 if max(len(unique), shape[0]) < np.iinfo(np.int32).max else np.int64
+    return sparse.csc_matrix((data, (unique % shape[0]).astype(index), indptr.astype(index)), shape=shape)
 
 
 def svec_map(block: sparse.spmatrix, s: int) -> sparse.csr_matrix:

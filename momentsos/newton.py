@@ -58,9 +58,18 @@ def _key_map(*blocks: NDArray[np.int64]) -> NDArray[np.int64] | None:
     return base ** np.arange(n, dtype=np.int64)
 
 
-@functools.lru_cache(maxsize=128)
+_CACHED_PAIRS_MAX = 256
+"""Largest size whose pair indices are cached (0.5 MB at most, 32 sizes kept; larger ones cost little next to their pruning)."""
+
+
 def _distinct_pairs(s: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """``np.triu_indices(s, k=1)``, cached and read-only (the pruning asks for the same sizes again)."""
+    """``np.triu_indices(s, k=1)``, cached and read-only for small ``s`` (on small problems the index
+    construction costs more than the pruning that uses it)."""
+    return _cached_pairs(s) if s <= _CACHED_PAIRS_MAX else np.triu_indices(s, k=1)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_pairs(s: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     i, j = np.triu_indices(s, k=1)
     i.flags.writeable = False
     j.flags.writeable = False

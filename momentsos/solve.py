@@ -233,8 +233,10 @@ def minimize(
             certificate or verified bound (status BOUND_ONLY, ``res.extraction`` NOT_ATTEMPTED; an
             inaccurate solve or very large moments are still flagged, a "solved" bound that a
             feasible point beats is not: that check needs the atoms). ``order=None`` then solves
-            every order up to ``max_order``; the Newton-reduced relaxation is not followed by the
-            dense one (their bounds are equal).
+            every order up to ``max_order`` (and term sparsity every step to the fixed point) until
+            a solve falls short after an accurate one, and then answers with the accurate solve of
+            largest bound; the Newton-reduced relaxation is not followed by the dense one (their
+            bounds are equal); ``raise_on_failure`` raises unless the answer is BOUND_ONLY.
 
     Returns
     -------
@@ -344,18 +346,21 @@ def minimize(
             if len(tried) > 1:
                 res = dataclasses.replace(res, solver=dataclasses.replace(res.solver, tried=tuple(tried)))
             results.append(res)
-            if res.status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR) or _newton_settled(res, opts):
+            if (res.status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR) or _newton_settled(res, opts)
+                    or _bound_climb_over(results, opts)):
                 break
-        if results[-1].status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR):
+        if results[-1].status in (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR) or _bound_climb_over(results, opts):
             break
     hierarchy = tuple(
         OrderRecord(r.order, r.status, r.lower_bound, None if r.flatness is None else r.flatness.ranks, r.solver.solve_time)
         for r in results
     )
-    final = dataclasses.replace(results[-1], hierarchy=hierarchy)
+    final = dataclasses.replace(results[-1] if opts["certify"] else _best_bound(results), hierarchy=hierarchy)
     if scaling is not None and not scaling.is_identity:
         final = _unscale(final, scaling, original)
-    if opts["verify"] and opts["certify"]:
+    if not opts["certify"]:
+        final = dataclasses.replace(final, verification=VerifiedBound(None, "not attempted (certify=False)"))
+    elif opts["verify"]:
         final = _verify(final, user_box)
     if final.status is Status.INACCURATE:
         warnings.warn(
@@ -363,9 +368,32 @@ def minimize(
             InaccurateSolutionWarning,
             stacklevel=2,
         )
-    if opts["raise_on_failure"] and not final.success:
+    if opts["raise_on_failure"] and not opts["certify"] and final.status is not Status.BOUND_ONLY:
+        raise SolverFailedError(f"minimize did not return an accurate bound: {final.status.name}: {final.message}")
+    if opts["raise_on_failure"] and opts["certify"] and not final.success:
         raise SolverFailedError(f"minimize did not certify a global minimum: {final.status.name}: {final.message}")
     return final
+
+
+def _bound_climb_over(results: list[PolyOptResult], opts: dict[str, Any]) -> bool:
+    """With ``certify=False``, an inaccurate or failed solve after an accurate one ends the climb:
+    higher orders and TSSOS steps are larger SDPs, as a rule no more accurate."""
+    return (not opts["certify"] and results[-1].status in (Status.INACCURATE, Status.SOLVER_ERROR)
+            and any(r.status is Status.BOUND_ONLY for r in results[:-1]))
+
+
+def _best_bound(results: list[PolyOptResult]) -> PolyOptResult:
+    """The answer of a ``certify=False`` climb: the last result, unless it fell short of an accurate
+    earlier one (INACCURATE or SOLVER_ERROR after BOUND_ONLY); then the accurate one with the largest bound."""
+    last = results[-1]
+    accurate = [r for r in results if r.status is Status.BOUND_ONLY and r.lower_bound is not None]
+    if last.status not in (Status.INACCURATE, Status.SOLVER_ERROR) or not accurate:
+        return last
+    best = max(accurate, key=lambda r: float(r.lower_bound))  # type: ignore[arg-type]
+    return dataclasses.replace(best, message=(
+        f"{best.message} The order-{last.order} solve after it was {last.status.name}: this is the largest "
+        "accurate bound of the climb."
+    ))
 
 
 def _relaxations(problem: PolyProblem, order: int, opts: dict[str, Any]) -> Iterator[MomentRelaxation]:

@@ -1,5 +1,6 @@
 """End-to-end solves of the named reference problems with every installed solver."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -122,10 +123,40 @@ def test_certify_false_returns_the_same_bound_and_nothing_else(sparsity):
 
 
 def test_certify_false_climbs_every_order():
-    res = ms.minimize(problems.get("gloptipoly3_three_minimizers").problem(), max_order=3, certify=False)
+    res = ms.minimize(problems.get("gloptipoly3_three_minimizers").problem(), max_order=3, certify=False,
+                      raise_on_failure=True)  # an accurate bound is not a failure here
     assert [r.order for r in res.hierarchy] == [1, 2, 3]
     assert all(r.status is Status.BOUND_ONLY for r in res.hierarchy)
     assert res.hierarchy[1].lower_bound <= res.hierarchy[2].lower_bound + 1e-6
+    assert res.order == 3 and res.verification.reason == "not attempted (certify=False)"
+
+
+def test_certify_false_answers_with_the_accurate_bound_when_a_higher_order_falls_short(monkeypatch):
+    from momentsos import solve as solve_module
+
+    real = solve_module._solve_order
+
+    def order_3_is_inaccurate(relaxation, spec, opts):
+        res = real(relaxation, spec, opts)
+        if relaxation.order == 3:
+            return dataclasses.replace(res, status=Status.INACCURATE, message="forced inaccurate")
+        return res
+
+    monkeypatch.setattr(solve_module, "_solve_order", order_3_is_inaccurate)
+    res = ms.minimize(problems.get("gloptipoly3_three_minimizers").problem(), max_order=4, certify=False,
+                      solver="IPM")
+    # the climb stops at the first shortfall after an accurate order and answers with the accurate one
+    assert [(r.order, r.status) for r in res.hierarchy] == [(1, Status.BOUND_ONLY), (2, Status.BOUND_ONLY),
+                                                           (3, Status.INACCURATE)]
+    assert res.status is Status.BOUND_ONLY and res.order == 2
+    assert "order-3 solve after it was INACCURATE" in res.message
+    with pytest.raises(ms.SolverFailedError, match="accurate bound"):
+        monkeypatch.setattr(solve_module, "_solve_order", lambda r, s_, o: dataclasses.replace(
+            real(r, s_, o), status=Status.INACCURATE, message="forced inaccurate"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ms.InaccurateSolutionWarning)
+            ms.minimize(problems.get("gloptipoly3_three_minimizers").problem(), order=2, certify=False,
+                        solver="IPM", raise_on_failure=True)
 
 
 def test_unbounded_relaxation_detected_by_scs():
