@@ -129,6 +129,11 @@ class Polynomial:
     def is_zero(self) -> bool:
         return self.nterms == 0
 
+    @property
+    def constant_term(self) -> float:
+        """The coefficient of the monomial ``1`` (0 when absent)."""
+        return float(self.coefficients[~self.exponents.any(axis=1)].sum()) if self.nterms else 0.0
+
     # -- numerics -----------------------------------------------------------------------------
     def __call__(self, points: NDArray[np.float64]) -> NDArray[np.float64] | float:
         return self.evaluate(points)

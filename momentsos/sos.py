@@ -279,16 +279,14 @@ def _assemble(objective: Polynomial, bound: float, blocks: Sequence[GramBlock],
     return SOSCertificate(objective, float(bound), tuple(blocks), tuple(equalities), tuple(variables))
 
 
-def _constant_term(blocks: Sequence[GramBlock]) -> float:
+def _sos_constant_term(blocks: Sequence[GramBlock]) -> float:
     """The constant coefficient of ``sum_j g_j v_j^T Q_j v_j``: only ``g_j(0)`` times the diagonal
     entry of ``Q_j`` at the monomial ``1`` has degree 0, so it needs no product of polynomials."""
     total = 0.0
     for b in blocks:
         ones = np.flatnonzero(~b.basis.any(axis=1)) if b.size else ()
         if len(ones):
-            g = b.multiplier
-            g0 = g.coefficients[~g.exponents.any(axis=1)].sum() if g.nterms else 0.0
-            total += float(g0) * float(b.gram[ones[0], ones[0]])
+            total += b.multiplier.constant_term * float(b.gram[ones[0], ones[0]])
     return total
 
 
@@ -352,8 +350,7 @@ def certificate_from_blocks(
         fitted = A @ mu
         bound = float(rhs[constant].sum() - fitted[constant].sum()) if constant.size else 0.0
     else:
-        const = ~objective.exponents.any(axis=1)
-        bound = float(objective.coefficients[const].sum()) - _constant_term(blocks)
+        bound = objective.constant_term - _sos_constant_term(blocks)
     return _assemble(objective, bound, blocks, eqs, names)
 
 

@@ -67,3 +67,10 @@ def test_evaluate_hessian_matches_sympy_and_rejects_a_wrong_point():
     assert np.allclose(cubic.evaluate_hessian(np.array([2.0])), [[12.0]])
     with pytest.raises(ValueError, match="3 entries"):
         p.evaluate_hessian(np.ones(2))
+
+
+def test_constant_term():
+    x, y = sp.symbols("x y")
+    assert Polynomial.from_sympy(3 + x * y - 2 * x, (x, y)).constant_term == 3.0
+    assert Polynomial.from_sympy(x**2, (x, y)).constant_term == 0.0
+    assert Polynomial.zero(2).constant_term == 0.0
