@@ -55,6 +55,11 @@ class Extraction:
     order: int | None = None
     detail: str = ""
 
+    @classmethod
+    def not_attempted(cls, nvars: int) -> Extraction:
+        """No points: extraction was not tried (yet)."""
+        return cls(ExtractionOutcome.NOT_ATTEMPTED, np.zeros((0, nvars)), np.zeros(0))
+
 
 def column_echelon(
     V: NDArray[np.float64], pivot_tol: float = 1e-6

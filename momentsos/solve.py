@@ -481,7 +481,7 @@ def _certify_moments(
     if isinstance(relaxation, SparseMomentRelaxation):
         return certify_sparse(relaxation, sol, lower_bound, opts)
     problem = relaxation.problem
-    extraction = Extraction(ExtractionOutcome.NOT_ATTEMPTED, np.zeros((0, problem.nvars)), np.zeros(0))
+    extraction = Extraction.not_attempted(problem.nvars)
     if sol.status not in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):
         return None, extraction, None
     assert sol.moment_matrix is not None and lower_bound is not None
@@ -571,7 +571,7 @@ def _solve_order(relaxation: MomentRelaxation, spec: SolverSpec, opts: dict[str,
         flatness, extraction, certificate = _certify_moments(relaxation, sol, sol.lower_bound, opts)
     else:
         flatness, certificate = None, None
-        extraction = Extraction(ExtractionOutcome.NOT_ATTEMPTED, np.zeros((0, problem.nvars)), np.zeros(0))
+        extraction = Extraction.not_attempted(problem.nvars)
     moment_matrix, face_note, reason = sol.moment_matrix, "", ""
     times, face_wall = dict(sol.times), 0.0
     if (

@@ -608,7 +608,7 @@ def certify_sparse(
     """
     problem = relaxation.problem
     n = problem.nvars
-    extraction = Extraction(ExtractionOutcome.NOT_ATTEMPTED, np.zeros((0, n)), np.zeros(0))
+    extraction = Extraction.not_attempted(n)
     if sol.status not in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE) or sol.moments is None:
         return None, extraction, None
     assert lower_bound is not None
