@@ -13,7 +13,9 @@ these relaxations as for the dense one): the moment matrix over ``B`` is a princ
 Membership in the half polytope is decided exactly up to rounding: ``0`` is one of the points, so
 the affine hull of the points is the linear span of ``supp(f)``; the candidates ``2b`` outside that
 span are rejected, the others are written in an orthonormal basis of it, where the polytope is
-full dimensional, and tested against its facets (Qhull). Where Qhull fails or the span has many
+full dimensional, and tested against its facets (Qhull). When every variable has a pure power in
+the support the span is all of ``R^n`` (no SVD needed); in two variables the polygon's edges come
+from an integer monotone chain and the test is exact. Where Qhull fails or the span has many
 dimensions (facet counts grow fast with it), one linear program per undecided candidate decides.
 
 References
@@ -140,10 +142,15 @@ def half_newton_polytope(support: NDArray[np.int64], candidates: NDArray[np.int6
     points = np.zeros((support.shape[0] + 1, support.shape[1]))
     points[1:] = support
     scale = 1.0 + float(np.abs(points).max())
-    # the affine hull contains 0, so it is the span of the points
-    _, sv, vt = np.linalg.svd(points, full_matrices=False)
-    dim = int(np.count_nonzero(sv > _TOL * max(1.0, float(sv[0]) if sv.size else 1.0)))
-    if dim == target.shape[1]:  # full-dimensional: every candidate is in the span, no projection
+    # the affine hull contains 0, so it is the span of the points: all of R^n when every variable
+    # has a pure power in the support (the usual case, decided without an SVD)
+    n = target.shape[1]
+    if _has_every_pure_power(support):
+        dim, vt = n, None
+    else:
+        _, sv, vt = np.linalg.svd(points, full_matrices=False)
+        dim = int(np.count_nonzero(sv > _TOL * max(1.0, float(sv[0]) if sv.size else 1.0)))
+    if dim == n:  # full-dimensional: every candidate is in the span, no projection
         z, pz, in_span = target, points, np.ones(target.shape[0], dtype=bool)
     else:
         span = vt[:dim].T  # (n, dim), orthonormal columns
@@ -165,6 +172,10 @@ def half_newton_polytope(support: NDArray[np.int64], candidates: NDArray[np.int6
     undecided = in_span & ~inside
     if not undecided.any():
         return inside
+    if n == 2 and dim == 2 and scale < 2**20:  # a polygon: exact integer arithmetic, no Qhull
+        normals, offsets = _polygon_edges(points.astype(np.int64))
+        inside[undecided] = np.all(doubled[undecided] @ normals.T <= offsets, axis=1)
+        return inside
     if dim <= HULL_MAX_DIMENSION:
         try:
             hull = ConvexHull(pz)
@@ -177,6 +188,38 @@ def half_newton_polytope(support: NDArray[np.int64], candidates: NDArray[np.int6
     for i in np.flatnonzero(undecided):
         inside[i] = _in_hull_lp(pz, z[i])
     return inside
+
+
+def _has_every_pure_power(support: NDArray[np.int64]) -> bool:
+    """Whether each variable has a term ``x_i^a`` (``a > 0``) in ``support``: the points then span R^n."""
+    pure = support[np.count_nonzero(support, axis=1) == 1]
+    return bool(pure.shape[0] >= support.shape[1] and np.all(pure.any(axis=0)))
+
+
+def _polygon_edges(points: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Outward edge normals ``a_e`` and offsets ``c_e`` of the convex hull of integer points in the
+    plane (not all on a line): ``p`` is in the hull iff ``a_e . p <= c_e`` for every edge, exactly.
+
+    Andrew's monotone chain, in Python integers: a support in two variables has few points, and on
+    them this costs a fraction of Qhull's set-up.
+    """
+    ordered = sorted(set(map(tuple, points.tolist())))
+
+    def chain(seq: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        for p in seq:
+            while len(out) >= 2 and ((out[-1][0] - out[-2][0]) * (p[1] - out[-2][1])
+                                     - (out[-1][1] - out[-2][1]) * (p[0] - out[-2][0])) <= 0:
+                out.pop()  # no left turn at out[-1]: not a vertex
+            out.append(p)
+        return out
+
+    vertices = chain(ordered)[:-1] + chain(ordered[::-1])[:-1]  # counter-clockwise
+    # the edge from a to b, turned clockwise, points out of the polygon
+    rows = [(b[1] - a[1], a[0] - b[0], (b[1] - a[1]) * a[0] + (a[0] - b[0]) * a[1])
+            for a, b in zip(vertices, vertices[1:] + vertices[:1])]
+    table = np.array(rows, dtype=np.int64)
+    return table[:, :2], table[:, 2]
 
 
 def _in_hull_lp(points: NDArray[np.float64], target: NDArray[np.float64]) -> bool:

@@ -13,6 +13,7 @@ import sympy as sp
 import momentsos as ms
 from momentsos import newton, problems
 from momentsos.errors import InvalidOptionError
+from momentsos.basis import graded_lex_exponents
 from momentsos.newton import half_newton_polytope, newton_basis, prune_diagonal
 from momentsos.polynomial import Polynomial
 
@@ -63,6 +64,35 @@ def test_lower_dimensional_polytope_is_handled_and_drops_the_first_moments():
     res = ms.minimize(prob, order=2, solver="IPM", sparsity="auto")
     assert res.sparsity.used == "none" and "drops a degree-1 monomial" in res.sparsity.reason
     assert abs(res.lower_bound - 0.75) <= 1e-6
+
+
+def test_polygon_test_in_two_variables_agrees_with_linear_programs():
+    # the plane has its own exact hull (integer monotone chain); every candidate of 120 random
+    # supports, collinear and single-point ones included, is checked against the feasibility LP
+    rng = np.random.default_rng(7)
+    for _ in range(120):
+        degree = int(rng.integers(1, 7))
+        support = rng.integers(0, degree + 1, size=(int(rng.integers(1, 10)), 2))
+        candidates = graded_lex_exponents(2, degree)
+        points = np.vstack([np.zeros((1, 2)), support]).astype(float)
+        expected = [newton._in_hull_lp(points, 2.0 * c) for c in candidates]
+        assert half_newton_polytope(support, candidates).tolist() == expected, support.tolist()
+
+
+def test_polygon_edges_of_a_triangle_with_points_on_its_edges():
+    # (0,0), (6,0), (0,4) with (3,0), (3,2) and (1,1) on edges or inside: three edges, exact offsets
+    normals, offsets = newton._polygon_edges(np.array([[0, 0], [3, 0], [6, 0], [3, 2], [0, 4], [1, 1], [6, 0]]))
+    assert sorted(zip(map(tuple, normals.tolist()), offsets.tolist())) == [((-4, 0), 0), ((0, -6), 0), ((4, 6), 24)]
+
+
+def test_pure_powers_decide_full_dimension_and_the_svd_decides_the_rest():
+    assert newton._has_every_pure_power(np.array([[6, 0], [1, 1], [0, 4]]))
+    assert not newton._has_every_pure_power(np.array([[4, 2], [2, 4], [2, 2]]))  # Motzkin: no pure power
+    assert not newton._has_every_pure_power(np.array([[2, 0, 0], [0, 2, 0], [1, 1, 1]]))
+    assert not newton._has_every_pure_power(np.zeros((0, 2), dtype=np.int64))
+    # without pure powers, full dimensional all the same (the Motzkin terms and 1 span the plane)
+    support = np.array([[4, 2], [2, 4], [2, 2]])
+    assert half_newton_polytope(support, np.array([[1, 1], [2, 1], [1, 0]])).tolist() == [True, True, False]
 
 
 def test_pruning_removes_a_monomial_the_hull_keeps():
