@@ -146,6 +146,13 @@ def smat(z: NDArray[np.float64], s: int) -> NDArray[np.float64]:
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def _zero_quadratic(m: int) -> sparse.csc_matrix:
+    """The empty ``m x m`` quadratic term of Clarabel's objective (an SDP has none); cached, since
+    scipy's checks cost a tenth of a small solve, and never modified (Clarabel copies its input)."""
+    return sparse.csc_matrix((np.zeros(0), np.zeros(0, np.int32), np.zeros(m + 1, np.int32)), shape=(m, m))
+
+
 @functools.lru_cache(maxsize=1)
 def _setting_names() -> frozenset[str]:
     import clarabel  # noqa: PLC0415 - lazy on purpose
@@ -217,7 +224,7 @@ def solve_clarabel(
              np.concatenate([p[2] for p in parts]), (offset, m))
     b = np.zeros(A.shape[0])
     b[0] = 1.0
-    P = sparse.csc_matrix((np.zeros(0), np.zeros(0, np.int32), np.zeros(m + 1, np.int32)), shape=(m, m))
+    P = _zero_quadratic(m)
     assemble = time.perf_counter() - start
     try:
         solver = clarabel.DefaultSolver(P, np.asarray(c, dtype=np.float64), A, b, cones, settings)

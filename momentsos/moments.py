@@ -30,6 +30,7 @@ __all__ = [
     "MomentMatrix",
     "moment_vector_of_atoms",
     "uniform_rows_map",
+    "stack_rows",
 ]
 
 
@@ -44,6 +45,16 @@ def uniform_rows_map(columns: NDArray[np.int64], values: NDArray[np.float64], sh
     index = np.int32 if max(len(columns), shape[1]) < np.iinfo(np.int32).max else np.int64
     indptr = np.arange(shape[0] + 1, dtype=index) * per_row
     return sparse.csr_matrix((values, np.asarray(columns, dtype=index), indptr), shape=shape)
+
+
+def stack_rows(blocks: list[sparse.csr_matrix], ncols: int) -> sparse.csr_matrix:
+    """The rows of ``blocks`` stacked (the equality maps of a relaxation); a block alone is returned
+    as is, and no blocks give an empty ``(0, ncols)`` map built from its arrays."""
+    if len(blocks) == 1:
+        return blocks[0]
+    if not blocks:
+        return uniform_rows_map(np.zeros(0, dtype=np.int64), np.zeros(0), (0, ncols))
+    return sparse.vstack(blocks, format="csr")
 
 
 def moment_matrix_map(moment_basis: MonomialBasis, order: int) -> sparse.csr_matrix:

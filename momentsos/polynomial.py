@@ -11,6 +11,7 @@ Rows are unique and no coefficient is zero. Variables are positional: column ``j
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -120,9 +121,9 @@ class Polynomial:
     def nterms(self) -> int:
         return int(self.exponents.shape[0])
 
-    @property
+    @functools.cached_property
     def degree(self) -> int:
-        """Total degree; 0 for constants and for the zero polynomial."""
+        """Total degree; 0 for constants and for the zero polynomial (computed once: the arrays are read-only)."""
         return int(self.exponents.sum(axis=1).max()) if self.nterms else 0
 
     @property

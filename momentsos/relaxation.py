@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from .basis import MonomialBasis
 from .errors import InvalidOptionError, RelaxationOrderError
-from .moments import MomentMatrix, equality_rows_map, localizing_matrix_map, moment_matrix_map
+from .moments import MomentMatrix, equality_rows_map, localizing_matrix_map, moment_matrix_map, stack_rows
 from .problem import PolyProblem
 from .solvers import SolverSpec, SolverStatus, map_status
 
@@ -120,9 +120,7 @@ class MomentRelaxation:
         self.moment_map = moment_matrix_map(self.basis, self.order)
         self.localizing_maps = [localizing_matrix_map(self.basis, self.order, g) for g in problem.inequalities]
         eq_blocks = [equality_rows_map(self.basis, self.order, h) for h in problem.equalities]
-        self.equality_map = (
-            sparse.vstack(eq_blocks, format="csr") if eq_blocks else sparse.csr_matrix((0, len(self.basis)))
-        )
+        self.equality_map = stack_rows(eq_blocks, len(self.basis))
         self.objective_vector = np.zeros(len(self.basis))
         f = problem.objective
         if f.nterms:

@@ -88,7 +88,7 @@ from .basis import MonomialBasis
 from .certify import Certificate, evaluate_atoms, refine_point
 from .extraction import Extraction, ExtractionOutcome, extract_atoms
 from .flatness import FlatnessReport, check_flatness
-from .moments import MomentMatrix, uniform_rows_map
+from .moments import MomentMatrix, stack_rows, uniform_rows_map
 from .newton import NewtonBasis, newton_basis
 from .problem import PolyProblem
 from .rank import LargestGapRank, RankCheck
@@ -232,7 +232,7 @@ class SparseMomentRelaxation(MomentRelaxation):
         for a, h, mons in zip(equality_multipliers, problem.equalities, eq_monomials):
             r = a.shape[0]
             eq_rows.append(uniform_rows_map(self.basis.index_of(mons), np.tile(h.coefficients, r), (r, m)))
-        self.equality_map = sparse.vstack(eq_rows, format="csr") if eq_rows else sparse.csr_matrix((0, m))
+        self.equality_map = stack_rows(eq_rows, m)
         self.objective_vector = np.zeros(m)
         f = problem.objective
         if f.nterms:
