@@ -8,6 +8,7 @@ from momentsos.moments import (
     localizing_matrix_map,
     moment_matrix_map,
     moment_vector_of_atoms,
+    stack_rows,
     uniform_rows_map,
 )
 from momentsos.polynomial import Polynomial
@@ -69,3 +70,14 @@ def test_uniform_rows_map_by_hand_and_empty():
     assert A.toarray().tolist() == [[2, 0, 1], [0, 3, 4]]
     empty = uniform_rows_map(np.zeros(0, np.int64), np.zeros(0), (0, 5))
     assert empty.shape == (0, 5) and empty.nnz == 0
+
+
+def test_stack_rows_of_none_one_and_two_blocks():
+    basis = MonomialBasis(2, 2)
+    h1 = equality_rows_map(basis, 1, Polynomial.from_sympy(x**2 + y**2 - 1, (x, y)))
+    h2 = equality_rows_map(basis, 1, Polynomial.from_sympy(x - y, (x, y)))
+    empty = stack_rows([], len(basis))
+    assert empty.shape == (0, len(basis)) and empty.nnz == 0 and empty.format == "csr"
+    assert stack_rows([h1], len(basis)) is h1
+    both = stack_rows([h1, h2], len(basis))
+    assert both.format == "csr" and np.array_equal(both.toarray(), np.vstack([h1.toarray(), h2.toarray()]))
