@@ -149,7 +149,7 @@ def smat(z: NDArray[np.float64], s: int) -> NDArray[np.float64]:
 @functools.lru_cache(maxsize=8)
 def _zero_quadratic(m: int) -> sparse.csc_matrix:
     """The empty ``m x m`` quadratic term of Clarabel's objective (an SDP has none); cached, since
-    scipy's checks cost a tenth of a small solve, and never modified (Clarabel copies its input)."""
+    scipy's checks cost a tenth of a small solve (shared safely: it has no entries to change)."""
     return sparse.csc_matrix((np.zeros(0), np.zeros(0, np.int32), np.zeros(m + 1, np.int32)), shape=(m, m))
 
 
