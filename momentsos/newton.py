@@ -28,6 +28,7 @@ Autom. Control 54(5), 2009.
 from __future__ import annotations
 
 import functools
+import math
 import time
 from dataclasses import dataclass
 from math import comb
@@ -55,7 +56,7 @@ def _key_map(*blocks: NDArray[np.int64]) -> NDArray[np.int64] | None:
     n = blocks[0].shape[1]
     top = max((int(b.max()) for b in blocks if b.size), default=0)
     base = 2 * top + 1
-    if n * np.log2(base) >= 62:
+    if n * math.log2(base) >= 62:
         return None
     return base ** np.arange(n, dtype=np.int64)
 
@@ -135,16 +136,21 @@ def half_newton_polytope(support: NDArray[np.int64], candidates: NDArray[np.int6
     [True, False, True]
     """
     support = np.asarray(support, dtype=np.int64)
-    target = 2.0 * np.asarray(candidates, dtype=np.float64)
-    inside = np.zeros(target.shape[0], dtype=bool)
-    if not target.shape[0] or not target.shape[1]:
-        return inside | (target.shape[1] == 0)  # without variables the only monomial is 1
-    points = np.zeros((support.shape[0] + 1, support.shape[1]))
+    candidates = np.asarray(candidates, dtype=np.int64)
+    n = candidates.shape[1]
+    if not candidates.shape[0] or not n:
+        return np.full(candidates.shape[0], n == 0)  # without variables the only monomial is 1
+    if n == 2:  # a polygon, unless the points lie on a line: exact in Python integers
+        edges = _polygon_edges(support)
+        if edges is not None:
+            return np.array([all(a * u + b * v <= c for a, b, c in edges) for u, v in (2 * candidates).tolist()],
+                            dtype=bool)
+    target = 2.0 * candidates
+    points = np.zeros((support.shape[0] + 1, n))
     points[1:] = support
     scale = 1.0 + float(np.abs(points).max())
     # the affine hull contains 0, so it is the span of the points: all of R^n when every variable
     # has a pure power in the support (the usual case, decided without an SVD)
-    n = target.shape[1]
     if _has_every_pure_power(support):
         dim, vt = n, None
     else:
@@ -163,7 +169,7 @@ def half_newton_polytope(support: NDArray[np.int64], candidates: NDArray[np.int6
         lo, hi = pz.min() - _TOL * scale, pz.max() + _TOL * scale
         return in_span & (z[:, 0] >= lo) & (z[:, 0] <= hi)
     # a point of the support is inside whatever the polytope's shape: no test needed
-    doubled = 2 * np.asarray(candidates, dtype=np.int64)
+    doubled = 2 * candidates
     weights = _key_map(support, doubled)
     if weights is None:
         inside = in_span & MonomialSet(support).contains(doubled)
@@ -171,10 +177,6 @@ def half_newton_polytope(support: NDArray[np.int64], candidates: NDArray[np.int6
         inside = in_span & _member(doubled @ weights, np.unique(support @ weights))
     undecided = in_span & ~inside
     if not undecided.any():
-        return inside
-    if n == 2 and dim == 2 and scale < 2**20:  # a polygon: exact integer arithmetic, no Qhull
-        normals, offsets = _polygon_edges(points.astype(np.int64))
-        inside[undecided] = np.all(doubled[undecided] @ normals.T <= offsets, axis=1)
         return inside
     if dim <= HULL_MAX_DIMENSION:
         try:
@@ -196,14 +198,15 @@ def _has_every_pure_power(support: NDArray[np.int64]) -> bool:
     return bool(pure.shape[0] >= support.shape[1] and np.all(pure.any(axis=0)))
 
 
-def _polygon_edges(points: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Outward edge normals ``a_e`` and offsets ``c_e`` of the convex hull of integer points in the
-    plane (not all on a line): ``p`` is in the hull iff ``a_e . p <= c_e`` for every edge, exactly.
+def _polygon_edges(support: NDArray[np.int64]) -> list[tuple[int, int, int]] | None:
+    """The edges ``(a, b, c)`` of the convex hull of ``support u {0}`` in the plane, ``p`` in the hull
+    iff ``a p_1 + b p_2 <= c`` for every edge (outward normals, exact); None when the points lie on
+    a line (no polygon).
 
-    Andrew's monotone chain, in Python integers: a support in two variables has few points, and on
-    them this costs a fraction of Qhull's set-up.
+    Andrew's monotone chain, in Python integers: a support in two variables has few points, on them
+    this costs a fraction of Qhull's set-up, and no product overflows.
     """
-    ordered = sorted(set(map(tuple, points.tolist())))
+    ordered = sorted({(0, 0), *map(tuple, support.tolist())})
 
     def chain(seq: list[tuple[int, int]]) -> list[tuple[int, int]]:
         out: list[tuple[int, int]] = []
@@ -215,11 +218,11 @@ def _polygon_edges(points: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArra
         return out
 
     vertices = chain(ordered)[:-1] + chain(ordered[::-1])[:-1]  # counter-clockwise
-    # the edge from a to b, turned clockwise, points out of the polygon
-    rows = [(b[1] - a[1], a[0] - b[0], (b[1] - a[1]) * a[0] + (a[0] - b[0]) * a[1])
-            for a, b in zip(vertices, vertices[1:] + vertices[:1])]
-    table = np.array(rows, dtype=np.int64)
-    return table[:, :2], table[:, 2]
+    if len(vertices) < 3:
+        return None
+    # the edge from p to q, turned clockwise, points out of the polygon
+    return [(q[1] - p[1], p[0] - q[0], (q[1] - p[1]) * p[0] + (p[0] - q[0]) * p[1])
+            for p, q in zip(vertices, vertices[1:] + vertices[:1])]
 
 
 def _in_hull_lp(points: NDArray[np.float64], target: NDArray[np.float64]) -> bool:
@@ -249,13 +252,13 @@ def prune_diagonal(rows: NDArray[np.int64], support: NDArray[np.int64]) -> NDArr
     [True, False, True, True]
     """
     rows = np.asarray(rows, dtype=np.int64)
-    support = np.vstack([np.zeros((1, rows.shape[1]), dtype=np.int64), np.asarray(support, dtype=np.int64)])
-    weights = _key_map(rows, support)
+    support = np.asarray(support, dtype=np.int64)
+    weights = _key_map(rows, support) if support.size else None
     if weights is None:
         return _prune_by_sets(rows, support)
     keys = rows @ weights  # additive: the key of b1 + b2 is the sum of the keys
     alive = np.ones(rows.shape[0], dtype=bool)
-    in_support = _member(2 * keys, np.unique(support @ weights))
+    in_support = (keys == 0) | _member(2 * keys, np.unique(support @ weights))  # 1 squares to the constant
     while True:
         live = keys[alive]
         i, j = _distinct_pairs(live.shape[0])
@@ -268,7 +271,9 @@ def prune_diagonal(rows: NDArray[np.int64], support: NDArray[np.int64]) -> NDArr
 def _prune_by_sets(rows: NDArray[np.int64], support: NDArray[np.int64]) -> NDArray[np.bool_]:
     """:func:`prune_diagonal` with exact row sets, for exponents too large for int64 keys."""
     alive = np.ones(rows.shape[0], dtype=bool)
-    in_support = MonomialSet(support).contains(2 * rows)
+    in_support = ~rows.any(axis=1)  # 1 squares to the constant
+    if support.shape[0]:
+        in_support |= MonomialSet(support).contains(2 * rows)
     while True:
         live = rows[alive]
         i, j = _distinct_pairs(live.shape[0])
@@ -277,6 +282,22 @@ def _prune_by_sets(rows: NDArray[np.int64], support: NDArray[np.int64]) -> NDArr
         if covered.all():
             return alive
         alive[np.flatnonzero(alive)[~covered]] = False
+
+
+_CACHED_ROWS_MAX = 2**16
+"""Largest dense basis (rows times variables) whose rows are cached: 0.5 MB each, 32 kept (16 MB at most)."""
+
+
+def _dense_rows(n: int, order: int) -> NDArray[np.int64]:
+    """:func:`graded_lex_exponents`, cached and read-only for small bases."""
+    return _cached_rows(n, order) if n * comb(n + order, order) <= _CACHED_ROWS_MAX else graded_lex_exponents(n, order)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_rows(n: int, order: int) -> NDArray[np.int64]:
+    rows = graded_lex_exponents(n, order)
+    rows.flags.writeable = False
+    return rows
 
 
 def newton_basis(objective: Polynomial, order: int) -> NewtonBasis:
@@ -295,17 +316,15 @@ def newton_basis(objective: Polynomial, order: int) -> NewtonBasis:
     """
     start = time.perf_counter()
     n = objective.nvars
-    dense = graded_lex_exponents(n, order)
+    dense = _dense_rows(n, order)
     support = objective.exponents
     hull = dense[half_newton_polytope(support, dense)]
     rows = hull[prune_diagonal(hull, support)]
     # B is a subset of the dense basis, so it holds every monomial of degree <= t iff it holds as many
-    degrees = rows.sum(axis=1)
+    held = np.cumsum(np.bincount(rows.sum(axis=1), minlength=order + 1)).tolist()
     full = -1
-    for t in range(order + 1):
-        if np.count_nonzero(degrees <= t) != comb(n + t, t):
-            break
-        full = t
+    while full < order and held[full + 1] == comb(n + full + 1, full + 1):
+        full += 1
     return NewtonBasis(rows=rows, dense_size=dense.shape[0], hull_size=hull.shape[0],
                        has_first_moments=n > 0 and full >= 1, full_degree=full,
                        build_time=time.perf_counter() - start)

@@ -80,9 +80,12 @@ def test_polygon_test_in_two_variables_agrees_with_linear_programs():
 
 
 def test_polygon_edges_of_a_triangle_with_points_on_its_edges():
-    # (0,0), (6,0), (0,4) with (3,0), (3,2) and (1,1) on edges or inside: three edges, exact offsets
-    normals, offsets = newton._polygon_edges(np.array([[0, 0], [3, 0], [6, 0], [3, 2], [0, 4], [1, 1], [6, 0]]))
-    assert sorted(zip(map(tuple, normals.tolist()), offsets.tolist())) == [((-4, 0), 0), ((0, -6), 0), ((4, 6), 24)]
+    # (0,0), (6,0), (0,4) with (3,0), (3,2) and (1,1) on edges or inside (0 is added): three edges, exact offsets
+    edges = newton._polygon_edges(np.array([[3, 0], [6, 0], [3, 2], [0, 4], [1, 1], [6, 0]]))
+    assert sorted(edges) == [(-4, 0, 0), (0, -6, 0), (4, 6, 24)]
+    # points on a line (0 included) make no polygon
+    assert newton._polygon_edges(np.array([[2, 1], [4, 2]])) is None
+    assert newton._polygon_edges(np.zeros((0, 2), dtype=np.int64)) is None
 
 
 def test_pure_powers_decide_full_dimension_and_the_svd_decides_the_rest():
