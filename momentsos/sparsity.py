@@ -42,6 +42,7 @@ Theory and Sparse Matrix Computation, IMA Vol. 56, Springer, 1993.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterable, Literal, Sequence
 
@@ -350,28 +351,51 @@ def graded_lex_sort(rows: NDArray[np.int64]) -> NDArray[np.int64]:
     return rows[keep]
 
 
+def _graded_lex_weights(top: int, nvars: int) -> NDArray[np.int64] | None:
+    """Weights ``w`` (one per variable, then one for the degree) with ``key(a) = (top - a) . w[:n]
+    + deg(a) w[n]`` increasing in graded lex order on rows with entries in ``[0, top]``; None when
+    the keys may not fit int64."""
+    base = top + 1
+    if nvars * math.log2(base) + math.log2(nvars * top + 1) >= 62:
+        return None
+    return np.array([base**k for k in range(nvars - 1, -1, -1)] + [base**nvars], dtype=np.int64)
+
+
 class MonomialSet:
     """A finite set of exponent rows (graded lex) with exact vectorised look-up.
 
     It plays the role of :class:`~momentsos.basis.MonomialBasis` for index sets that are not a
-    full basis: the moments of a sparse relaxation. Rows are compared as raw bytes (no integer
-    packing), so any number of variables and degrees works.
+    full basis: the moments of a sparse relaxation. Rows are compared by integer keys that order
+    them graded lex where the keys fit int64 (exponents up to ``top``, the largest of the set), else
+    as raw bytes, so any number of variables and degrees works.
 
     Examples
     --------
     >>> s = MonomialSet(np.array([[0, 2], [0, 0], [1, 0]]))
-    >>> s.exponents.tolist(), s.index_of([[1, 0], [0, 2]]).tolist(), s.contains([[1, 1]]).tolist()
-    ([[0, 0], [1, 0], [0, 2]], [1, 2], [False])
+    >>> s.exponents.tolist(), s.index_of([[1, 0], [0, 2]]).tolist(), s.contains([[1, 1], [3, 0]]).tolist()
+    ([[0, 0], [1, 0], [0, 2]], [1, 2], [False, False])
     """
 
     def __init__(self, rows: NDArray[np.int64]) -> None:
         rows = np.asarray(rows, dtype=np.int64)
         self.nvars = int(rows.shape[1])
-        self.exponents = graded_lex_sort(rows) if rows.shape[0] else rows.reshape(0, self.nvars)
+        self._top = int(rows.max()) if rows.size else 0
+        self._weights = _graded_lex_weights(self._top, self.nvars) if rows.size and rows.min() >= 0 else None
+        if self._weights is not None:
+            # sorted unique keys are the graded lex order itself
+            self._sorted, first = np.unique(self._keys(rows), return_index=True)
+            self.exponents = rows[first]
+            self._order = None
+        else:
+            self.exponents = graded_lex_sort(rows) if rows.shape[0] else rows.reshape(0, self.nvars)
+            keys = _void_keys(self.exponents)
+            self._order = np.argsort(keys, kind="stable")
+            self._sorted = keys[self._order]
         self.exponents.setflags(write=False)
-        keys = _void_keys(self.exponents)
-        self._order = np.argsort(keys, kind="stable")
-        self._sorted = keys[self._order]
+
+    def _keys(self, rows: NDArray[np.int64]) -> NDArray[np.int64]:
+        assert self._weights is not None
+        return (self._top - rows) @ self._weights[:-1] + rows.sum(axis=1) * self._weights[-1]
 
     def __len__(self) -> int:
         return int(self.exponents.shape[0])
@@ -383,6 +407,15 @@ class MonomialSet:
         rows = np.asarray(rows, dtype=np.int64).reshape(-1, self.nvars)
         if not len(self):
             return np.zeros(rows.shape[0], dtype=np.int64), np.zeros(rows.shape[0], dtype=bool)
+        if self._weights is not None:
+            # a row with an entry outside [0, top] is not in the set (and its key could alias one that is)
+            outside = rows.size and (rows.max() > self._top or rows.min() < 0)
+            keys = self._keys(np.clip(rows, 0, self._top) if outside else rows)
+            pos = np.minimum(np.searchsorted(self._sorted, keys), len(self) - 1)
+            found = self._sorted[pos] == keys
+            if outside:
+                found &= np.all((rows >= 0) & (rows <= self._top), axis=1)
+            return pos, found
         keys = _void_keys(rows)
         pos = np.minimum(np.searchsorted(self._sorted, keys), len(self) - 1)
         return self._order[pos], self._sorted[pos] == keys

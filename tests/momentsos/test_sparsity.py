@@ -143,6 +143,21 @@ def test_monomial_set_is_graded_lex_with_exact_lookup():
         s.index_of([[0, 0, 1]])
 
 
+def test_monomial_set_integer_and_byte_keys_agree_with_a_plain_sort():
+    # integer keys where they fit int64 (small exponents), raw bytes otherwise (40 variables of degree
+    # up to 8 do not fit); queries with entries above the set's largest, or negative, are not members
+    rng = np.random.default_rng(3)
+    for n, top in ((1, 3), (3, 6), (6, 2), (40, 8)):
+        rows = rng.integers(0, top + 1, size=(60, n))
+        s = MonomialSet(rows)
+        assert (s._weights is None) == (n == 40)
+        distinct = sorted({tuple(r) for r in rows.tolist()}, key=lambda r: (sum(r), [-e for e in r]))
+        assert s.exponents.tolist() == [list(r) for r in distinct]
+        assert s.index_of(rows[::-1]).tolist() == [distinct.index(tuple(r)) for r in rows[::-1].tolist()]
+        queries = np.vstack([rows[:5], rows[:5] + top + 1, -rows[:5] - 1])
+        assert s.contains(queries).tolist() == [True] * 5 + [False] * 10
+
+
 def test_term_sparsity_graph_hand_checked():
     # f = 1 + x^4 + y^4 on B_2 = (1, x, y, x^2, xy, y^2): S = supp f + 2B = {1, x^2, y^2, x^4, x^2y^2, y^4};
     # b + c lands in S only for {1, x^2}, {1, y^2}, {x^2, y^2}
