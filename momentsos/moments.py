@@ -14,6 +14,7 @@ built from integer exponent tables in one vectorised pass: no per-entry Python l
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "moment_vector_of_atoms",
     "uniform_rows_map",
     "stack_rows",
+    "no_rows",
 ]
 
 
@@ -49,12 +51,20 @@ def uniform_rows_map(columns: NDArray[np.int64], values: NDArray[np.float64], sh
 
 def stack_rows(blocks: list[sparse.csr_matrix], ncols: int) -> sparse.csr_matrix:
     """The rows of ``blocks`` stacked (the equality maps of a relaxation); a block alone is returned
-    as is, and no blocks give an empty ``(0, ncols)`` map built from its arrays."""
+    as is, and no blocks give the empty ``(0, ncols)`` map of :func:`no_rows`."""
     if len(blocks) == 1:
         return blocks[0]
     if not blocks:
-        return uniform_rows_map(np.zeros(0, dtype=np.int64), np.zeros(0), (0, ncols))
+        return no_rows(ncols)
     return sparse.vstack(blocks, format="csr")
+
+
+@functools.lru_cache(maxsize=16)
+def no_rows(ncols: int) -> sparse.csr_matrix:
+    """The empty ``(0, ncols)`` map (the equality map of a problem without equalities), cached:
+    scipy's checks of a new one cost a tenth of a small relaxation's assembly, and sharing it is safe
+    since it has no entries to change."""
+    return uniform_rows_map(np.zeros(0, dtype=np.int64), np.zeros(0), (0, ncols))
 
 
 def moment_matrix_map(moment_basis: MonomialBasis, order: int) -> sparse.csr_matrix:
