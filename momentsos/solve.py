@@ -355,12 +355,14 @@ def minimize(
         OrderRecord(r.order, r.status, r.lower_bound, None if r.flatness is None else r.flatness.ranks, r.solver.solve_time)
         for r in results
     )
-    final = dataclasses.replace(results[-1] if opts["certify"] else _best_bound(results), hierarchy=hierarchy)
+    if opts["certify"]:
+        final = dataclasses.replace(results[-1], hierarchy=hierarchy)
+    else:
+        final = dataclasses.replace(_best_bound(results), hierarchy=hierarchy,
+                                    verification=VerifiedBound(None, "not attempted (certify=False)"))
     if scaling is not None and not scaling.is_identity:
         final = _unscale(final, scaling, original)
-    if not opts["certify"]:
-        final = dataclasses.replace(final, verification=VerifiedBound(None, "not attempted (certify=False)"))
-    elif opts["verify"]:
+    if opts["certify"] and opts["verify"]:
         final = _verify(final, user_box)
     if final.status is Status.INACCURATE:
         warnings.warn(
