@@ -377,13 +377,25 @@ class MonomialSet:
     """
 
     def __init__(self, rows: NDArray[np.int64]) -> None:
-        rows = np.asarray(rows, dtype=np.int64)
+        self._build(np.asarray(rows, dtype=np.int64), positions=False)
+
+    @classmethod
+    def indexed(cls, rows: NDArray[np.int64]) -> tuple[MonomialSet, NDArray[np.int64]]:
+        """The set of ``rows`` and the position of every row in it (one sort for both where the
+        integer keys fit)."""
+        out = cls.__new__(cls)
+        positions = out._build(np.asarray(rows, dtype=np.int64), positions=True)
+        assert positions is not None
+        return out, positions
+
+    def _build(self, rows: NDArray[np.int64], positions: bool) -> NDArray[np.int64] | None:
         self.nvars = int(rows.shape[1])
         self._top = int(rows.max()) if rows.size else 0
         self._weights = _graded_lex_weights(self._top, self.nvars) if rows.size and rows.min() >= 0 else None
+        inverse = None
         if self._weights is not None:
             # sorted unique keys are the graded lex order itself
-            self._sorted, first = np.unique(self._keys(rows), return_index=True)
+            self._sorted, first, *inverse = np.unique(self._keys(rows), return_index=True, return_inverse=positions)
             self.exponents = rows[first]
             self._order = None
         else:
@@ -392,6 +404,9 @@ class MonomialSet:
             self._order = np.argsort(keys, kind="stable")
             self._sorted = keys[self._order]
         self.exponents.setflags(write=False)
+        if not positions:
+            return None
+        return inverse[0].reshape(-1) if inverse else self.index_of(rows)
 
     def _keys(self, rows: NDArray[np.int64]) -> NDArray[np.int64]:
         assert self._weights is not None
