@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import time
 from dataclasses import dataclass
 from math import comb
@@ -156,6 +157,14 @@ def _embed(local: NDArray[np.int64], variables: tuple[int, ...], n: int) -> NDAr
     return rows
 
 
+def _repeat(coefficients: NDArray[np.float64], times: int) -> NDArray[np.float64]:
+    """``coefficients`` repeated ``times`` times end to end, a new writable array (``np.tile`` of a 1-d
+    array, without its Python overhead)."""
+    out = np.empty((times, coefficients.shape[0]))
+    out[:] = coefficients
+    return out.reshape(-1)
+
+
 def _pair_sums(rows: NDArray[np.int64], shifts: NDArray[np.int64]) -> NDArray[np.int64]:
     """Every ``a + b + c`` for ``a, b`` in ``rows`` (row-major pairs) and ``c`` in ``shifts``."""
     s, n = rows.shape
@@ -214,29 +223,30 @@ class SparseMomentRelaxation(MomentRelaxation):
         self.full_cliques = full_cliques
         n = problem.nvars
         ineqs = problem.inequalities
-        shifts = [np.zeros((1, n), dtype=np.int64) if b.constraint < 0 else ineqs[b.constraint].exponents for b in blocks]
-        coefs = [np.ones(1) if b.constraint < 0 else ineqs[b.constraint].coefficients for b in blocks]
-        block_monomials = [_pair_sums(b.rows, c) for b, c in zip(blocks, shifts)]
+        multipliers = [ineqs[b.constraint] if b.constraint >= 0 else None for b in blocks]
+        block_monomials = [_pair_sums(b.rows, np.zeros((1, n), dtype=np.int64) if g is None else g.exponents)
+                           for b, g in zip(blocks, multipliers)]
         eq_monomials = [
             (a[:, None, :] + h.exponents[None, :, :]).reshape(-1, n)
             for a, h in zip(equality_multipliers, problem.equalities)
         ]
-        self.basis = MonomialSet(np.vstack([np.zeros((1, n), dtype=np.int64), problem.objective.exponents,
-                                            *block_monomials, *eq_monomials]))
-        m = len(self.basis)
-        self.block_maps = []
-        for b, mons, c in zip(blocks, block_monomials, coefs):
-            s2 = b.size * b.size
-            self.block_maps.append(uniform_rows_map(self.basis.index_of(mons), np.tile(c, s2), (s2, m)))
-        eq_rows = []
-        for a, h, mons in zip(equality_multipliers, problem.equalities, eq_monomials):
-            r = a.shape[0]
-            eq_rows.append(uniform_rows_map(self.basis.index_of(mons), np.tile(h.coefficients, r), (r, m)))
-        self.equality_map = stack_rows(eq_rows, m)
-        self.objective_vector = np.zeros(m)
         f = problem.objective
-        if f.nterms:
-            self.objective_vector[self.basis.index_of(f.exponents)] = f.coefficients
+        parts = [np.zeros((1, n), dtype=np.int64), f.exponents, *block_monomials, *eq_monomials]
+        self.basis, positions = MonomialSet.indexed(np.vstack(parts))
+        m = len(self.basis)
+        ends = list(itertools.accumulate(len(p) for p in parts))
+        where = [positions[a:b] for a, b in zip([0, *ends[:-1]], ends)]  # the positions of each part's rows
+        self.block_maps = [
+            uniform_rows_map(cols, _repeat(np.ones(1) if g is None else g.coefficients, b.size * b.size),
+                             (b.size * b.size, m))
+            for b, g, cols in zip(blocks, multipliers, where[2:])
+        ]
+        self.equality_map = stack_rows([
+            uniform_rows_map(cols, _repeat(h.coefficients, a.shape[0]), (a.shape[0], m))
+            for a, h, cols in zip(equality_multipliers, problem.equalities, where[2 + len(blocks):])
+        ], m)
+        self.objective_vector = np.zeros(m)
+        self.objective_vector[where[1]] = f.coefficients
         self.localizing_maps = [A for A, b in zip(self.block_maps, blocks) if b.constraint >= 0]
         self.sparsity = dataclasses.replace(sparsity, num_moments=m)
         self.build_time = time.perf_counter() - start
