@@ -80,7 +80,7 @@ def _cached_pairs(s: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
 
 
 def _member(keys: NDArray[np.int64], table: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """``keys[i] in table`` for a sorted ``table`` (searchsorted, cheaper than np.isin on small sets)."""
+    """``keys[i] in table`` for a sorted ``table``, repeats allowed (searchsorted, cheaper than np.isin on small sets)."""
     if not table.size:
         return np.zeros(keys.shape, dtype=bool)
     pos = np.minimum(np.searchsorted(table, keys), table.size - 1)
@@ -174,7 +174,7 @@ def half_newton_polytope(support: NDArray[np.int64], candidates: NDArray[np.int6
     if weights is None:
         inside = in_span & MonomialSet(support).contains(doubled)
     else:
-        inside = in_span & _member(doubled @ weights, np.unique(support @ weights))
+        inside = in_span & _member(doubled @ weights, np.sort(support @ weights))
     undecided = in_span & ~inside
     if not undecided.any():
         return inside
@@ -258,11 +258,11 @@ def prune_diagonal(rows: NDArray[np.int64], support: NDArray[np.int64]) -> NDArr
         return _prune_by_sets(rows, support)
     keys = rows @ weights  # additive: the key of b1 + b2 is the sum of the keys
     alive = np.ones(rows.shape[0], dtype=bool)
-    in_support = (keys == 0) | _member(2 * keys, np.unique(support @ weights))  # 1 squares to the constant
+    in_support = (keys == 0) | _member(2 * keys, np.sort(support @ weights))  # 1 squares to the constant
     while True:
         live = keys[alive]
         i, j = _distinct_pairs(live.shape[0])
-        covered = in_support[alive] | _member(2 * live, np.unique(live[i] + live[j]))
+        covered = in_support[alive] | _member(2 * live, np.sort(live[i] + live[j]))
         if covered.all():
             return alive
         alive[np.flatnonzero(alive)[~covered]] = False
