@@ -127,7 +127,9 @@ def _csc(rows: NDArray[np.int64], cols: NDArray[np.int64], values: NDArray[np.fl
     unique = key[first]
     indptr = np.concatenate(([0], np.cumsum(np.bincount(unique // shape[0], minlength=shape[1]))))
     index = np.int32 if max(len(unique), shape[0]) < np.iinfo(np.int32).max else np.int64
-    return sparse.csc_matrix((data, (unique % shape[0]).astype(index), indptr.astype(index)), shape=shape)
+    out = sparse.csc_matrix((data, (unique % shape[0]).astype(index), indptr.astype(index)), shape=shape)
+    out.has_canonical_format = True  # sorted and summed: spares the check Clarabel's binding asks for
+    return out
 
 
 def svec_map(block: sparse.spmatrix, s: int) -> sparse.csr_matrix:
@@ -236,7 +238,7 @@ def solve_clarabel(
     status = _STATUS.get(raw, "solver_error")
     x = np.asarray(solution.x, dtype=np.float64)
     z = np.asarray(solution.z, dtype=np.float64)
-    y = x if status in ("optimal", "optimal_inaccurate") and x.shape == (m,) and np.all(np.isfinite(x)) else None
+    y = x if status in ("optimal", "optimal_inaccurate") and x.shape == (m,) and np.isfinite(x).all() else None
     duals = None
     if y is not None and z.shape == (A.shape[0],):
         duals_list, offset = [], n_zero

@@ -67,7 +67,7 @@ class Scaling:
 
     @property
     def is_identity(self) -> bool:
-        return not (np.any(self.variable_exponents) or np.any(self.polynomial_exponents))
+        return not (self.variable_exponents.any() or self.polynomial_exponents.any())
 
 
 def _polynomials(problem: PolyProblem) -> list[Polynomial]:
