@@ -31,6 +31,7 @@ import scipy.sparse as sparse
 from numpy.typing import NDArray
 
 from .errors import InvalidOptionError
+from .moments import INT32_MAX
 
 __all__ = ["ClarabelOutcome", "svec_map", "smat", "solve_clarabel"]
 
@@ -72,7 +73,7 @@ class ClarabelOutcome:
 
 
 _CACHED_TRIANGLE_MAX = 128
-"""Largest block size whose svec indices are cached (at most 130 KB each)."""
+"""Largest block size whose svec indices and entry patterns are cached (at most 130 KB and 260 KB each)."""
 
 
 def _triangle(s: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -108,10 +109,23 @@ def _svec_triplets(block: sparse.spmatrix, s: int) -> tuple[NDArray[np.int64], N
     row-major block goes to the svec row of ``(min(a, b), max(a, b))``, weighted ``1`` on the diagonal
     and ``sqrt(2) / 2`` off it, so that mirrored entries add up to ``sqrt(2)`` times their mean."""
     row, col, data = _triplets(block)
-    a, b = np.divmod(row, s)
+    target, weight = _svec_pattern(s) if s <= _CACHED_TRIANGLE_MAX else _svec_rows(s)
+    return target[row], col, data * weight[row]
+
+
+@functools.lru_cache(maxsize=32)
+def _svec_pattern(s: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    target, weight = _svec_rows(s)
+    target.flags.writeable = False
+    weight.flags.writeable = False
+    return target, weight
+
+
+def _svec_rows(s: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """For each entry of a row-major ``s x s`` block: its svec row and weight (see :func:`_svec_triplets`)."""
+    a, b = np.divmod(np.arange(s * s), s)
     i, j = np.minimum(a, b), np.maximum(a, b)
-    weight = np.where(a == b, 1.0, _SQRT2 / 2.0)
-    return j * (j + 1) // 2 + i, col, data * weight
+    return j * (j + 1) // 2 + i, np.where(a == b, 1.0, _SQRT2 / 2.0)
 
 
 def _csc(rows: NDArray[np.int64], cols: NDArray[np.int64], values: NDArray[np.float64],
@@ -126,7 +140,7 @@ def _csc(rows: NDArray[np.int64], cols: NDArray[np.int64], values: NDArray[np.fl
     data = np.add.reduceat(values[order], first) if key.size else np.zeros(0)
     unique = key[first]
     indptr = np.concatenate(([0], np.cumsum(np.bincount(unique // shape[0], minlength=shape[1]))))
-    index = np.int32 if max(len(unique), shape[0]) < np.iinfo(np.int32).max else np.int64
+    index = np.int32 if max(len(unique), shape[0]) < INT32_MAX else np.int64
     out = sparse.csc_matrix((data, (unique % shape[0]).astype(index), indptr.astype(index)), shape=shape)
     out.has_canonical_format = True  # sorted and summed: spares the check Clarabel's binding asks for
     return out

@@ -36,6 +36,10 @@ __all__ = [
 ]
 
 
+INT32_MAX = int(np.iinfo(np.int32).max)
+"""Largest index stored as int32 in the sparse maps (read once: ``np.iinfo`` costs microseconds a call)."""
+
+
 def uniform_rows_map(columns: NDArray[np.int64], values: NDArray[np.float64], shape: tuple[int, int]) -> sparse.csr_matrix:
     """The CSR matrix whose row ``r`` holds ``values[r q:(r + 1) q]`` at ``columns[r q:(r + 1) q]``
     (``q = len(columns) / shape[0]``; the caller guarantees distinct columns within a row, which
@@ -44,7 +48,7 @@ def uniform_rows_map(columns: NDArray[np.int64], values: NDArray[np.float64], sh
     without). Column indices are not sorted within rows (scipy and the solvers accept that)."""
     per_row = len(columns) // shape[0] if shape[0] else 0
     # int32 indices where they fit: scipy otherwise checks int64 ones for a downcast on every build
-    index = np.int32 if max(len(columns), shape[1]) < np.iinfo(np.int32).max else np.int64
+    index = np.int32 if max(len(columns), shape[1]) < INT32_MAX else np.int64
     indptr = np.arange(shape[0] + 1, dtype=index) * per_row
     return sparse.csr_matrix((values, np.asarray(columns, dtype=index), indptr), shape=shape)
 

@@ -31,6 +31,12 @@ def test_svec_is_an_isometry_and_smat_its_inverse():
     S = svec_map(sparse.identity(s * s, format="csr"), s)
     assert np.isclose((S @ X.ravel()) @ (S @ Y.ravel()), np.sum(X * Y))
     assert np.allclose(smat(S @ X.ravel(), s), X)
+    Z = rng.standard_normal((s, s))  # a non-symmetric block enters by its symmetric part
+    assert np.allclose(S @ Z.ravel(), S @ (0.5 * (Z + Z.T)).ravel())
+    big = 130  # above the cached patterns: the same map built afresh
+    B = svec_map(sparse.identity(big * big, format="csr"), big)
+    W = rng.standard_normal((big, big))
+    assert np.allclose(smat(B @ W.ravel(), big), 0.5 * (W + W.T))
 
 
 @pytest.mark.parametrize("nnz", [0, 1, 40])
