@@ -18,7 +18,10 @@ bound where a box is known: what a user pays for it; pydrake's total is model pl
 and what was certified (momentsos: global optimum with minimizers, and a verified lower bound where a
 box is known; the peers certify nothing beyond the numerical bound). ``momentsos-bound`` is
 ``momentsos-same`` with ``certify=False``: the bound alone, the work pydrake does, so its ratio to
-pydrake compares like with like. Short runs are timed in steady state (see :func:`_worker`).
+pydrake compares like with like. Short runs are timed in steady state (see :func:`_worker`). The
+tools take turns run by run; the time ratios to pydrake are printed twice: of the median totals, and
+as the median (and range) of the ratios within each round, which compare runs seconds apart and so
+stand the shared machine's changes of speed better.
 
 Problems: six-hump camel (order 3), Rosenbrock ``n = 6`` (``sum 100 (x_{i+1} - x_i^2)^2 + (1 -
 x_i)^2``, order 2), a dense random quartic on the unit sphere ``n = 8`` (orders 2 and 3), and the
@@ -257,6 +260,14 @@ def _measure(tool: str, name: str, solver: str, timeout: float, sparsity: str | 
     return json.loads(lines[-1])
 
 
+def _round_ratios(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> list[float]:
+    """``total`` ratios of the runs taken in the same round (the tools take turns, so a round's runs
+    are seconds apart): unlike the ratio of two medians, each compares runs that met the same state
+    of the shared machine, whose speed changes by up to 1.7x from one process to the next."""
+    return [a["total"] / b["total"] for a, b in zip(ours, theirs)
+            if "skipped" not in a and "skipped" not in b and b["total"] > 0]
+
+
 def _fmt(value: Any, spec: str = ".3f") -> str:
     if value is None:
         return "-"
@@ -294,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{'bound':>14s} {'verified lb':>14s}  certified / status")
     print(f"median of {args.repeats} runs, each in a child process (after a warm-up; a run under "
           f"{STEADY_RERUN_SECONDS:g} s is repeated {STEADY_REPEATS} times there and the median repeat counts), "
-          f"the tools taking turns run by run; shared solver {args.solver}"
+          f"the tools taking turns run by run (a round: one run of each); shared solver {args.solver}"
           + (f"; momentsos sparsity={args.sparsity!r}" if args.sparsity is not None else ""))
     print(header)
     print("-" * len(header))
@@ -317,7 +328,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{med['total']:8.4f} {_fmt(last['bound'], '.8f'):>14s} {_fmt(last['verified'], '.8f'):>14s}  {cert}")
         for tool in ("momentsos-same", "momentsos-bound"):
             if tool in totals and totals.get("pydrake"):
-                print(f"{name:28s} total time ratio {tool} / pydrake: {totals[tool] / totals['pydrake']:.2f}")
+                rounds = _round_ratios(runs[tool], runs["pydrake"])
+                print(f"{name:28s} total time ratio {tool} / pydrake: {totals[tool] / totals['pydrake']:.2f} "
+                      f"(of the medians); by round: median {statistics.median(rounds):.2f}, "
+                      f"{min(rounds):.2f} to {max(rounds):.2f} over {len(rounds)} rounds")
         sys.stdout.flush()
     return 0
 
