@@ -253,7 +253,7 @@ def prune_diagonal(rows: NDArray[np.int64], support: NDArray[np.int64]) -> NDArr
     """
     rows = np.asarray(rows, dtype=np.int64)
     support = np.asarray(support, dtype=np.int64)
-    weights = _key_map(rows, support) if support.size else None
+    weights = _key_map(rows, support)
     if weights is None:
         return _prune_by_sets(rows, support)
     keys = rows @ weights  # additive: the key of b1 + b2 is the sum of the keys
