@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 from .errors import InvalidOptionError
 from .moments import INT32_MAX
+from .tables import small_size_cache
 
 __all__ = ["ClarabelOutcome", "svec_map", "smat", "solve_clarabel"]
 
@@ -76,21 +77,10 @@ _CACHED_TRIANGLE_MAX = 128
 """Largest block size whose svec indices and entry patterns are cached (at most 130 KB and 260 KB each)."""
 
 
+@small_size_cache(lambda s: s <= _CACHED_TRIANGLE_MAX)
 def _triangle(s: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Row and column of each svec entry: upper triangle, column by column (cached and read-only
-    for small blocks, where np.tril_indices costs more than the rest of :func:`smat`)."""
-    return _cached_triangle(s) if s <= _CACHED_TRIANGLE_MAX else _upper_by_columns(s)
-
-
-@functools.lru_cache(maxsize=32)
-def _cached_triangle(s: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    row, col = _upper_by_columns(s)
-    row.flags.writeable = False
-    col.flags.writeable = False
-    return row, col
-
-
-def _upper_by_columns(s: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Row and column of each svec entry: upper triangle, column by column (cached for small
+    blocks, where np.tril_indices costs more than the rest of :func:`smat`)."""
     col, row = np.tril_indices(s)  # lower triangle by rows == upper triangle by columns, transposed
     return row, col
 
@@ -109,18 +99,11 @@ def _svec_triplets(block: sparse.spmatrix, s: int) -> tuple[NDArray[np.int64], N
     row-major block goes to the svec row of ``(min(a, b), max(a, b))``, weighted ``1`` on the diagonal
     and ``sqrt(2) / 2`` off it, so that mirrored entries add up to ``sqrt(2)`` times their mean."""
     row, col, data = _triplets(block)
-    target, weight = _svec_pattern(s) if s <= _CACHED_TRIANGLE_MAX else _svec_rows(s)
+    target, weight = _svec_rows(s)
     return target[row], col, data * weight[row]
 
 
-@functools.lru_cache(maxsize=32)
-def _svec_pattern(s: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    target, weight = _svec_rows(s)
-    target.flags.writeable = False
-    weight.flags.writeable = False
-    return target, weight
-
-
+@small_size_cache(lambda s: s <= _CACHED_TRIANGLE_MAX)
 def _svec_rows(s: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """For each entry of a row-major ``s x s`` block: its svec row and weight (see :func:`_svec_triplets`)."""
     a, b = np.divmod(np.arange(s * s), s)

@@ -27,7 +27,6 @@ Autom. Control 54(5), 2009.
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from scipy.spatial import ConvexHull, QhullError
 from .basis import graded_lex_exponents
 from .polynomial import Polynomial
 from .sparsity import MonomialSet
+from .tables import small_size_cache
 
 __all__ = ["NewtonBasis", "newton_basis", "half_newton_polytope", "prune_diagonal", "HULL_MAX_DIMENSION"]
 
@@ -65,18 +65,11 @@ _CACHED_PAIRS_MAX = 256
 """Largest size whose pair indices are cached (0.5 MB at most, 32 sizes kept; larger ones cost little next to their pruning)."""
 
 
+@small_size_cache(lambda s: s <= _CACHED_PAIRS_MAX)
 def _distinct_pairs(s: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """``np.triu_indices(s, k=1)``, cached and read-only for small ``s`` (on small problems the index
-    construction costs more than the pruning that uses it)."""
-    return _cached_pairs(s) if s <= _CACHED_PAIRS_MAX else np.triu_indices(s, k=1)
-
-
-@functools.lru_cache(maxsize=32)
-def _cached_pairs(s: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    i, j = np.triu_indices(s, k=1)
-    i.flags.writeable = False
-    j.flags.writeable = False
-    return i, j
+    """``np.triu_indices(s, k=1)`` (cached for small ``s``: on small problems the index construction
+    costs more than the pruning that uses it)."""
+    return np.triu_indices(s, k=1)
 
 
 def _member(keys: NDArray[np.int64], table: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -288,16 +281,10 @@ _CACHED_ROWS_MAX = 2**16
 """Largest dense basis (rows times variables) whose rows are cached: 0.5 MB each, 32 kept (16 MB at most)."""
 
 
+@small_size_cache(lambda n, order: n * comb(n + order, order) <= _CACHED_ROWS_MAX)
 def _dense_rows(n: int, order: int) -> NDArray[np.int64]:
-    """:func:`graded_lex_exponents`, cached and read-only for small bases."""
-    return _cached_rows(n, order) if n * comb(n + order, order) <= _CACHED_ROWS_MAX else graded_lex_exponents(n, order)
-
-
-@functools.lru_cache(maxsize=32)
-def _cached_rows(n: int, order: int) -> NDArray[np.int64]:
-    rows = graded_lex_exponents(n, order)
-    rows.flags.writeable = False
-    return rows
+    """:func:`graded_lex_exponents` (cached for small bases: the candidates of every Newton basis)."""
+    return graded_lex_exponents(n, order)
 
 
 def newton_basis(objective: Polynomial, order: int) -> NewtonBasis:
