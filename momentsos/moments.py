@@ -31,6 +31,7 @@ __all__ = [
     "MomentMatrix",
     "moment_vector_of_atoms",
     "uniform_rows_map",
+    "tiled",
     "stack_rows",
     "no_rows",
 ]
@@ -51,6 +52,15 @@ def uniform_rows_map(columns: NDArray[np.int64], values: NDArray[np.float64], sh
     index = np.int32 if max(len(columns), shape[1]) < INT32_MAX else np.int64
     indptr = np.arange(shape[0] + 1, dtype=index) * per_row
     return sparse.csr_matrix((values, np.asarray(columns, dtype=index), indptr), shape=shape)
+
+
+def tiled(coefficients: NDArray[np.float64], times: int) -> NDArray[np.float64]:
+    """``coefficients`` repeated ``times`` times end to end, a new writable array: the values of a
+    :func:`uniform_rows_map` whose rows all carry the same coefficients (``np.tile`` of a 1-d array,
+    without its Python overhead)."""
+    out = np.empty((times, coefficients.shape[0]))
+    out[:] = coefficients
+    return out.reshape(-1)
 
 
 def stack_rows(blocks: list[sparse.csr_matrix], ncols: int) -> sparse.csr_matrix:
@@ -96,7 +106,7 @@ def localizing_matrix_map(moment_basis: MonomialBasis, order: int, g: Polynomial
     pair = (rows_basis[:, None, :] + rows_basis[None, :, :]).reshape(s * s, 1, -1)
     shifted = (pair + g.exponents[None, :, :]).reshape(-1, moment_basis.nvars)
     cols = moment_basis.index_of(shifted)
-    return uniform_rows_map(cols, np.tile(g.coefficients, s * s), (s * s, len(moment_basis)))
+    return uniform_rows_map(cols, tiled(g.coefficients, s * s), (s * s, len(moment_basis)))
 
 
 def equality_rows_map(moment_basis: MonomialBasis, order: int, h: Polynomial) -> sparse.csr_matrix:
@@ -108,7 +118,7 @@ def equality_rows_map(moment_basis: MonomialBasis, order: int, h: Polynomial) ->
     r = multipliers.shape[0]
     shifted = (multipliers[:, None, :] + h.exponents[None, :, :]).reshape(-1, moment_basis.nvars)
     cols = moment_basis.index_of(shifted)
-    return uniform_rows_map(cols, np.tile(h.coefficients, r), (r, len(moment_basis)))
+    return uniform_rows_map(cols, tiled(h.coefficients, r), (r, len(moment_basis)))
 
 
 def moment_vector_of_atoms(

@@ -89,7 +89,7 @@ from .basis import MonomialBasis
 from .certify import Certificate, evaluate_atoms, refine_point
 from .extraction import Extraction, ExtractionOutcome, extract_atoms
 from .flatness import FlatnessReport, check_flatness
-from .moments import MomentMatrix, stack_rows, uniform_rows_map
+from .moments import MomentMatrix, stack_rows, tiled, uniform_rows_map
 from .newton import NewtonBasis, newton_basis
 from .problem import PolyProblem
 from .rank import LargestGapRank, RankCheck
@@ -155,14 +155,6 @@ def _embed(local: NDArray[np.int64], variables: tuple[int, ...], n: int) -> NDAr
     rows = np.zeros((local.shape[0], n), dtype=np.int64)
     rows[:, list(variables)] = local
     return rows
-
-
-def _repeat(coefficients: NDArray[np.float64], times: int) -> NDArray[np.float64]:
-    """``coefficients`` repeated ``times`` times end to end, a new writable array (``np.tile`` of a 1-d
-    array, without its Python overhead)."""
-    out = np.empty((times, coefficients.shape[0]))
-    out[:] = coefficients
-    return out.reshape(-1)
 
 
 def _pair_sums(rows: NDArray[np.int64], shifts: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -237,12 +229,12 @@ class SparseMomentRelaxation(MomentRelaxation):
         ends = list(itertools.accumulate(len(p) for p in parts))
         where = [positions[a:b] for a, b in zip([0, *ends[:-1]], ends)]  # the positions of each part's rows
         self.block_maps = [
-            uniform_rows_map(cols, _repeat(np.ones(1) if g is None else g.coefficients, b.size * b.size),
+            uniform_rows_map(cols, tiled(np.ones(1) if g is None else g.coefficients, b.size * b.size),
                              (b.size * b.size, m))
             for b, g, cols in zip(blocks, multipliers, where[2:])
         ]
         self.equality_map = stack_rows([
-            uniform_rows_map(cols, _repeat(h.coefficients, a.shape[0]), (a.shape[0], m))
+            uniform_rows_map(cols, tiled(h.coefficients, a.shape[0]), (a.shape[0], m))
             for a, h, cols in zip(equality_multipliers, problem.equalities, where[2 + len(blocks):])
         ], m)
         self.objective_vector = np.zeros(m)

@@ -9,6 +9,7 @@ from momentsos.moments import (
     moment_matrix_map,
     moment_vector_of_atoms,
     stack_rows,
+    tiled,
     uniform_rows_map,
 )
 from momentsos.polynomial import Polynomial
@@ -70,6 +71,12 @@ def test_uniform_rows_map_by_hand_and_empty():
     assert A.toarray().tolist() == [[2, 0, 1], [0, 3, 4]]
     empty = uniform_rows_map(np.zeros(0, np.int64), np.zeros(0), (0, 5))
     assert empty.shape == (0, 5) and empty.nnz == 0
+
+
+def test_tiled_is_np_tile_and_writable():
+    for c, times in ((np.array([1.0, -2.0, 0.5]), 4), (np.ones(1), 49), (np.array([3.0]), 0)):
+        t = tiled(c, times)
+        assert np.array_equal(t, np.tile(c, times)) and t.flags.writeable and t.flags.c_contiguous
 
 
 def test_stack_rows_of_none_one_and_two_blocks():
