@@ -27,10 +27,9 @@ Autom. Control 54(5), 2009.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
-from math import comb
+from math import comb, log2
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,7 +55,7 @@ def _key_map(*blocks: NDArray[np.int64]) -> NDArray[np.int64] | None:
     n = blocks[0].shape[1]
     top = max((int(b.max()) for b in blocks if b.size), default=0)
     base = 2 * top + 1
-    if n * math.log2(base) >= 62:
+    if n * log2(base) >= 62:
         return None
     return base ** np.arange(n, dtype=np.int64)
 
