@@ -29,14 +29,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize as _scipy_minimize
 
+from .options import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL
 from .polynomial import Polynomial
 from .problem import PolyProblem
 from .result import Atom
 
 __all__ = ["Certificate", "evaluate_atoms", "scaled_violation", "refine_point"]
 
-DEFAULT_FEAS_TOL = 1e-6
-DEFAULT_GAP_TOL = 1e-6
 
 
 def _scale(p: Polynomial) -> float:

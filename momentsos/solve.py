@@ -19,6 +19,7 @@ from .certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL, Certificate, evaluate_at
 from .errors import InaccurateSolutionWarning, InvalidOptionError, RelaxationOrderError, SolverFailedError
 from .extraction import Extraction, ExtractionOutcome, extract_atoms
 from .flatness import FlatnessReport, check_flatness
+from .options import DEFAULT_MAX_ORDER_STEPS
 from .problem import PolyProblem
 from .rank import LargestGapRank, RankCheck
 from .relaxation import MomentRelaxation, RelaxationSolution
@@ -42,8 +43,6 @@ from .verified import VerifiedBound, derive_box, intersect, make_box, verify_cer
 
 __all__ = ["minimize", "DEFAULT_MAX_ORDER_STEPS"]
 
-DEFAULT_MAX_ORDER_STEPS = 2
-"""With ``order=None`` and no ``max_order``, the driver visits ``k0, k0 + 1, k0 + 2``."""
 
 DEFAULT_MOMENT_NORM_TOL = 1e6
 
