@@ -4,10 +4,9 @@
   (:class:`PolyNet`, numpy only), trained globally with a certificate by :func:`solve_global`
   (:mod:`nets.frontend`; the loss is expanded numerically by :mod:`nets.expansion`), or locally by
   gradient descent in PyTorch (:meth:`PolyNet.to_torch`, :func:`train_gd`; :mod:`nets.training`).
-* Hermite, Fourier and monomial series (:mod:`nets.activations`), tropical max-plus functions
-  (:mod:`nets.tropical`), trainable matrix activations (:mod:`nets.tmaf`), their variance-preserving
-  initialisation (:mod:`nets.init`) and the least-squares conversion of a fixed activation
-  (:mod:`nets.fit`). Basis conventions live in :mod:`nets.bases`.
+* Hermite, Fourier and monomial series, tropical max-plus functions, trainable matrix activations,
+  their variance-preserving initialisation and the least-squares conversion of a fixed activation
+  (:mod:`nets.activations`; basis conventions in :mod:`nets.activations.bases`).
 
 Every name is imported on first use (module ``__getattr__``), so ``import nets`` pulls in neither
 torch nor momentsos: ``nets.PolyNet`` works without torch installed, ``nets.solve_global`` imports
@@ -30,24 +29,24 @@ _EXPORTS: dict[str, str] = {
     "Loss": "nets.frontend",
     "loss_problem": "nets.frontend",
     "solve_global": "nets.frontend",
-    "FourierActivation": "nets.activations",
-    "HermiteActivation": "nets.activations",
-    "PolynomialActivation": "nets.activations",
-    "SeriesActivation": "nets.activations",
-    "BASES": "nets.bases",
-    "hermite_to_monomial": "nets.bases",
-    "hermite_to_monomial_matrix": "nets.bases",
-    "monomial_to_hermite": "nets.bases",
-    "fit_coefficients": "nets.fit",
-    "from_activation": "nets.fit",
-    "series_activation": "nets.functional",
-    "tmaf_activation": "nets.functional",
-    "tropical_activation": "nets.functional",
-    "gains": "nets.init",
-    "TMAF": "nets.tmaf",
-    "gaussian_breakpoints": "nets.tmaf",
-    "uniform_breakpoints": "nets.tmaf",
-    "TropicalActivation": "nets.tropical",
+    "FourierActivation": "nets.activations.series",
+    "HermiteActivation": "nets.activations.series",
+    "PolynomialActivation": "nets.activations.series",
+    "SeriesActivation": "nets.activations.series",
+    "BASES": "nets.activations.bases",
+    "hermite_to_monomial": "nets.activations.bases",
+    "hermite_to_monomial_matrix": "nets.activations.bases",
+    "monomial_to_hermite": "nets.activations.bases",
+    "fit_coefficients": "nets.activations.fit",
+    "from_activation": "nets.activations.fit",
+    "series_activation": "nets.activations.functional",
+    "tmaf_activation": "nets.activations.functional",
+    "tropical_activation": "nets.activations.functional",
+    "gains": "nets.activations.init",
+    "TMAF": "nets.activations.tmaf",
+    "gaussian_breakpoints": "nets.activations.tmaf",
+    "uniform_breakpoints": "nets.activations.tmaf",
+    "TropicalActivation": "nets.activations.tropical",
     "PolyNetModule": "nets.torch_net",
     "GDResult": "nets.training",
     "TrainStatus": "nets.training",
@@ -57,17 +56,17 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # static analysers see the eager imports
-    from nets.activations import FourierActivation, HermiteActivation, PolynomialActivation, SeriesActivation
-    from nets.bases import BASES, hermite_to_monomial, hermite_to_monomial_matrix, monomial_to_hermite
-    from nets.fit import fit_coefficients, from_activation
+    from nets.activations.series import FourierActivation, HermiteActivation, PolynomialActivation, SeriesActivation
+    from nets.activations.bases import BASES, hermite_to_monomial, hermite_to_monomial_matrix, monomial_to_hermite
+    from nets.activations.fit import fit_coefficients, from_activation
     from nets.frontend import Loss, NetFitResult, loss_problem, solve_global
-    from nets.functional import series_activation, tmaf_activation, tropical_activation
-    from nets.init import gains
+    from nets.activations.functional import series_activation, tmaf_activation, tropical_activation
+    from nets.activations.init import gains
     from nets.polynet import InvalidDataError, InvalidNetworkError, PolyNet, synthetic_data
-    from nets.tmaf import TMAF, gaussian_breakpoints, uniform_breakpoints
+    from nets.activations.tmaf import TMAF, gaussian_breakpoints, uniform_breakpoints
     from nets.torch_net import PolyNetModule
     from nets.training import GDResult, TrainStatus, train_gd
-    from nets.tropical import TropicalActivation
+    from nets.activations.tropical import TropicalActivation
 
 
 def __getattr__(name: str) -> Any:

@@ -20,8 +20,8 @@ import torch
 from torch import nn
 
 from nets.activations import FourierActivation, HermiteActivation, PolynomialActivation
-from nets.tmaf import TMAF, gaussian_breakpoints
-from nets.tropical import TropicalActivation
+from nets.activations.tmaf import TMAF, gaussian_breakpoints
+from nets.activations.tropical import TropicalActivation
 
 __all__ = ["saved_bytes_per_element", "time_forward_backward", "benchmark", "main"]
 

@@ -200,9 +200,9 @@ def test_hermite_module_converts_to_monomial():
 @pytest.mark.parametrize("source, target", [("hermite", "monomial"), ("monomial", "hermite"), ("hermite", "hermite")])
 @pytest.mark.parametrize("num_channels", [None, 2])
 def test_to_basis_keeps_the_function(source, target, num_channels):
-    module = _perturb(nets.fit.SERIES_MODULES[source](6, num_channels).double(), seed=6)
+    module = _perturb(nets.activations.fit.SERIES_MODULES[source](6, num_channels).double(), seed=6)
     converted = module.to_basis(target)
-    assert type(converted) is nets.fit.SERIES_MODULES[target]
+    assert type(converted) is nets.activations.fit.SERIES_MODULES[target]
     assert converted.coefficients.shape == module.coefficients.shape
     assert converted.coefficients.dtype == torch.float64 and converted.num_channels == num_channels
     x = 2 * torch.randn(9, 2, 3, dtype=torch.float64)

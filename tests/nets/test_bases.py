@@ -9,7 +9,7 @@ import pytest
 import torch
 from numpy.polynomial import hermite_e
 
-from nets.bases import (
+from nets.activations.bases import (
     BASES,
     check_degree,
     get_basis,

@@ -49,9 +49,9 @@ def test_gelu_fit_has_the_known_gaussian_structure():
 )
 def test_other_targets_and_bases(fn, basis, degree, tolerance):
     module = nets.from_activation(fn, degree, basis=basis)
-    target = nets.fit.NAMED_ACTIVATIONS[fn] if isinstance(fn, str) else fn
+    target = nets.activations.fit.NAMED_ACTIVATIONS[fn] if isinstance(fn, str) else fn
     assert _rmse(module, target) <= tolerance
-    assert type(module) is nets.fit.SERIES_MODULES[basis]
+    assert type(module) is nets.activations.fit.SERIES_MODULES[basis]
 
 
 def test_hermite_and_monomial_fits_are_the_same_polynomial():

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import nets
-from nets.activations import horner_activation
+from nets.activations.series import horner_activation
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_one_vector_broadcasts_to_channels_and_an_int_keeps_meaning_num_channels
     assert act.coefficients.shape == (3, 2)
     assert nets.PolynomialActivation(3, 4).num_channels == 4  # (degree, num_channels) of the other series modules
     default = nets.PolynomialActivation(3)
-    torch.testing.assert_close(default.coefficients.double(), torch.from_numpy(nets.init.monomial_variance_preserving(3)))
+    torch.testing.assert_close(default.coefficients.double(), torch.from_numpy(nets.activations.init.monomial_variance_preserving(3)))
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import nets
-from nets import init as vp
+from nets.activations import init as vp
 
 # module factory -> kinks for the quadrature (piecewise-linear families are integrated piece by piece)
 VP_MODULES = (

@@ -16,7 +16,7 @@ vector of one of the bases below and the coefficient vector ``c`` is ordered lik
     cosines first.  ``cos(kx)`` and ``sin(kx)`` follow the Chebyshev recurrence in ``t = cos x``.
 
 Every basis satisfies ``phi'(x) = D phi(x)`` for an exact matrix ``D`` (:meth:`Basis.derivative_matrix`),
-which is what lets the custom backward in :mod:`nets.functional` recompute everything from ``x``.
+which is what lets the custom backward in :mod:`nets.activations.functional` recompute everything from ``x``.
 
 Change of basis between ``"hermite"`` and ``"monomial"`` coefficients is exact (rational arithmetic,
 rounded once to float64): :func:`hermite_to_monomial`, :func:`monomial_to_hermite`.
@@ -213,7 +213,7 @@ class _FourierBasis(Basis):
         return np.array(per_k + per_k[1:])
 
 
-#: Registry of bases by name; the generic code in :mod:`nets.functional` works with any entry.
+#: Registry of bases by name; the generic code in :mod:`nets.activations.functional` works with any entry.
 BASES: dict[str, Basis] = {b.name: b for b in (_HermiteBasis(), _MonomialBasis(), _FourierBasis())}
 
 

@@ -28,8 +28,8 @@ import torch
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
-from nets.activations import check_num_channels
-from nets.functional import tmaf_activation
+from nets.activations.functional import tmaf_activation
+from nets.activations.series import check_num_channels
 
 __all__ = ["TMAF", "STRUCTURES", "gaussian_breakpoints", "uniform_breakpoints"]
 

@@ -3,7 +3,7 @@
 Each function here is a :class:`torch.autograd.Function` that saves only its input ``x`` (plus the
 small parameter tensors) for backward and recomputes everything else there, so the memory kept per
 input element is one element of ``x`` whatever the degree or number of intervals.  The modules in
-:mod:`nets.activations`, :mod:`nets.tropical` and :mod:`nets.tmaf` are thin wrappers that own the
+:mod:`nets.activations.series`, :mod:`nets.activations.tropical` and :mod:`nets.activations.tmaf` are thin wrappers that own the
 parameters.
 
 Channel convention (as in ``BatchNorm`` and ``PReLU``): parameters of shape ``(num_channels, K)``
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import torch
 from torch.autograd.function import once_differentiable
 
-from nets.bases import Basis, get_basis
+from nets.activations.bases import Basis, get_basis
 
 __all__ = ["series_activation", "tropical_activation", "tmaf_activation"]
 
@@ -176,7 +176,7 @@ def series_activation(
     x : Tensor
         Input of any shape (at least 2 dimensions with per-channel coefficients).
     coefficients : Tensor, shape (K,) or (num_channels, K)
-        Coefficients ordered like the basis vector (see :mod:`nets.bases`); the second form applies
+        Coefficients ordered like the basis vector (see :mod:`nets.activations.bases`); the second form applies
         row ``c`` to channel ``c`` of ``x``'s dimension 1.
     basis : {"hermite", "fourier", "monomial"} or Basis
         ``K = degree + 1`` for the polynomial bases and ``2 degree + 1`` for ``"fourier"``.

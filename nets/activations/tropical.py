@@ -19,10 +19,10 @@ import math
 import torch
 from torch import nn
 
-from nets import init as vp
-from nets.activations import check_num_channels
-from nets.bases import check_degree
-from nets.functional import tropical_activation
+from nets.activations import init as vp
+from nets.activations.bases import check_degree
+from nets.activations.functional import tropical_activation
+from nets.activations.series import check_num_channels
 
 __all__ = ["TropicalActivation"]
 
@@ -65,7 +65,7 @@ class TropicalActivation(nn.Module):
     denominator : Parameter or None
         ``d_k`` (rational variant).  Initialised to ``-k * clip``; then ``c_k`` is shifted by a
         common constant and ``s`` chosen so that both gains are exactly 1
-        (:func:`nets.init.tropical_rational_variance_preserving`).
+        (:func:`nets.activations.init.tropical_rational_variance_preserving`).
     scale : float
         The fixed factor ``s``.
 

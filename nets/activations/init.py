@@ -35,7 +35,7 @@ import torch
 from numpy.polynomial import hermite_e, legendre
 from numpy.typing import NDArray
 
-from nets.bases import check_degree, get_basis, hermite_to_monomial
+from nets.activations.bases import check_degree, get_basis, hermite_to_monomial
 
 __all__ = [
     "gaussian_expectation",
@@ -191,7 +191,7 @@ def series_variance_preserving(basis: str, degree: int, shape: NDArray[np.float6
 def fourier_variance_preserving(degree: int) -> NDArray[np.float64]:
     """VP coefficients for the Fourier basis under ``N(0, 1)``: ``a_k = b_k = alpha`` for ``k >= 1``.
 
-    Order ``(a_0, a_1..a_n, b_1..b_n)`` as in :mod:`nets.bases`; ``a_0`` and ``alpha`` from
+    Order ``(a_0, a_1..a_n, b_1..b_n)`` as in :mod:`nets.activations.bases`; ``a_0`` and ``alpha`` from
     :func:`equalise_gains` with Gauss-Hermite moments (the trigonometric basis is not orthogonal
     under a Gaussian, so there is no simple closed form).
     """

@@ -2,7 +2,7 @@
 
 One generic module, :class:`SeriesActivation`, holds the parameter logic; the public classes only
 choose the basis and its variance-preserving initialisation (tables below), so there is no family
-of copy-pasted modules.  Basis conventions are stated in :mod:`nets.bases`.
+of copy-pasted modules.  Basis conventions are stated in :mod:`nets.activations.bases`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 from torch.autograd.function import once_differentiable
 
-from nets import init as vp
-from nets.bases import check_degree, get_basis, hermite_to_monomial, monomial_to_hermite
-from nets.functional import _as_channels, _channel_sum, _column, _compute_dtype, series_activation
+from nets.activations import init as vp
+from nets.activations.bases import check_degree, get_basis, hermite_to_monomial, monomial_to_hermite
+from nets.activations.functional import _as_channels, _channel_sum, _column, _compute_dtype, series_activation
 
 __all__ = [
     "SeriesActivation",
@@ -43,17 +43,17 @@ def check_num_channels(num_channels: object) -> int | None:
 
 
 class SeriesActivation(nn.Module):
-    r"""Learnable elementwise series :math:`F(x) = \sum_j c_j \phi_j(x)` in a basis of :mod:`nets.bases`.
+    r"""Learnable elementwise series :math:`F(x) = \sum_j c_j \phi_j(x)` in a basis of :mod:`nets.activations.bases`.
 
     Prefer the named subclasses; use this class directly only for a basis registered in
-    :data:`nets.bases.BASES` without a subclass.
+    :data:`nets.activations.bases.BASES` without a subclass.
 
     Parameters
     ----------
     degree : int
         Positive degree ``n`` (highest polynomial degree or harmonic).
     basis : str
-        Key of :data:`nets.bases.BASES`.
+        Key of :data:`nets.activations.bases.BASES`.
     num_channels : int, optional
         ``None`` (default): one coefficient vector for the whole layer.  An int ``C``: one vector per
         channel of the input's dimension 1, as in ``BatchNorm``/``PReLU``.
@@ -74,15 +74,15 @@ class SeriesActivation(nn.Module):
     coefficients : Parameter, shape (K,) or (num_channels, K)
         Coefficients in basis order (``K = n + 1``, or ``2 n + 1`` for Fourier).  Initialised by
         :meth:`reset_parameters` to the variance-preserving values of the basis: forward and
-        backward gains 1 for inputs ``N(0, 1)`` (see :mod:`nets.init`).
+        backward gains 1 for inputs ``N(0, 1)`` (see :mod:`nets.activations.init`).
 
     Notes
     -----
     Backward saves only the input and the coefficients and recomputes the basis by its three-term
-    recurrence (:mod:`nets.functional`), so the memory per element does not grow with the degree.
+    recurrence (:mod:`nets.activations.functional`), so the memory per element does not grow with the degree.
     """
 
-    #: name of the basis in :data:`nets.bases.BASES`; set by subclasses
+    #: name of the basis in :data:`nets.activations.bases.BASES`; set by subclasses
     basis_name: ClassVar[str] = ""
     #: VP initial coefficients as a function of the degree; set by subclasses
     _initial: ClassVar[Callable[[int], NDArray[np.float64]] | None] = None
@@ -137,7 +137,7 @@ class SeriesActivation(nn.Module):
         """Ascending monomial coefficients of the same function, shape like ``coefficients`` (float64).
 
         This is the form that ``PolynomialActivation`` and the polynomial-optimisation front end take.
-        Exact change of basis (:func:`nets.bases.hermite_to_monomial`); only polynomial bases.
+        Exact change of basis (:func:`nets.activations.bases.hermite_to_monomial`); only polynomial bases.
 
         Raises
         ------
@@ -228,7 +228,7 @@ class FourierActivation(SeriesActivation):
     attributes as in :class:`SeriesActivation`.
 
     Initialisation: ``a_k = b_k = alpha`` (``k >= 1``) and ``a_0`` chosen so that forward and backward
-    gains are 1 for ``x ~ N(0, 1)`` (Gauss-Hermite moments; :func:`nets.init.fourier_variance_preserving`).
+    gains are 1 for ``x ~ N(0, 1)`` (Gauss-Hermite moments; :func:`nets.activations.init.fourier_variance_preserving`).
     """
 
     basis_name = "fourier"
