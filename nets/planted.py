@@ -11,20 +11,12 @@ minimizer has loss 0 (recomputed here by a forward pass, independently of the PO
 result claims a unique minimizer, that minimizer is ``c*``.
 
 Sizes are cheap on purpose (hidden widths 3..4, 2..3 hidden layers of degree 1..2, output width
-enough for identifiability of ``"linf-mean"``), so a property test can run many of them.
-``python -m nets.planted --count 200`` runs a suite and prints the grades.
-
-This lives in :mod:`nets` because :mod:`momentsos` never imports :mod:`nets`; the planted POPs of
-the other kinds are in :mod:`momentsos.planted`.
+enough for identifiability of ``"linf-mean"``), so a property test can run many of them;
+``benchmarks/nets_fuzz.py`` runs a campaign of them.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-import time
-import warnings
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +25,7 @@ from numpy.typing import NDArray
 
 from nets.polynet import PolyNet, synthetic_data
 
-__all__ = ["DEGREES", "PlantedNetwork", "planted_network", "network_loss", "check_fit", "main"]
+__all__ = ["DEGREES", "PlantedNetwork", "planted_network", "network_loss", "check_fit"]
 
 DEGREES = ((1, 1), (2, 1), (1, 2), (2, 2), (1, 1, 1), (2, 1, 1))
 """Activation degrees per hidden layer that the generator draws from."""
@@ -122,43 +114,3 @@ def check_fit(planted: PlantedNetwork, fit: Any, tol: float = 1e-5) -> str:
     if fit.complete and not any(matches):
         return "incomplete"
     return "certified"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m nets.planted``: solve planted networks, print the grades; exit 1 on a wrong certificate."""
-    from nets.frontend import solve_global  # noqa: PLC0415 - the generator needs no momentsos
-
-    parser = argparse.ArgumentParser(prog="python -m nets.planted", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--solver", default=None)
-    parser.add_argument("--loss", default="linf-mean,l2", help="comma-separated losses to cycle through")
-    args = parser.parse_args(argv)
-    losses = args.loss.split(",")
-    grades: Counter[tuple[str, str]] = Counter()
-    bad = []
-    start = time.perf_counter()
-    for i in range(args.count):
-        planted = planted_network(args.seed + i, loss=losses[i % len(losses)])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = solve_global(planted.net, (planted.X, planted.Y), loss=planted.loss, solver=args.solver)
-        grade = check_fit(planted, fit)
-        grades[(planted.loss, grade)] += 1
-        if grade in ("wrong", "false_infeasible", "incomplete"):
-            bad.append((grade, planted.loss, planted.seed))
-    print(f"{args.count} planted networks, seeds {args.seed}..{args.seed + args.count - 1}, "
-          f"solver {args.solver or 'default chain'}, {time.perf_counter() - start:.1f} s")
-    names = sorted({g for _, g in grades})
-    print(f"{'loss':10s} " + " ".join(f"{g:>12s}" for g in names))
-    for loss in losses:
-        print(f"{loss:10s} " + " ".join(f"{grades[(loss, g)]:12d}" for g in names))
-    wrong = [b for b in bad if b[0] == "wrong"]
-    print(f"wrong certificates: {len(wrong)}" + (f" {wrong}" if wrong else ""))
-    if len(bad) > len(wrong):
-        print(f"other failures (grade, loss, seed): {[b for b in bad if b[0] != 'wrong']}")
-    return 1 if wrong else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,11 @@ import torch
 import torch.nn.functional as F
 
 import nets
-from nets.bench import DEGREE_FAMILIES, FIXED, benchmark, format_table, saved_bytes_per_element
+from tests.nets._benchmarks import load_benchmark
+
+_bench = load_benchmark("nets_activations")
+DEGREE_FAMILIES, FIXED, benchmark = _bench.DEGREE_FAMILIES, _bench.FIXED, _bench.benchmark
+format_table, saved_bytes_per_element = _bench.format_table, _bench.saved_bytes_per_element
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Planted networks (:mod:`nets.planted`): random nets with known activations and noiseless data,
-whose loss minimum is 0; a certificate must never be wrong. The full run is
-``python -m nets.planted --count 200``.
+whose loss minimum is 0; a certificate must never be wrong. The full campaign is
+``python benchmarks/nets_fuzz.py --count 200``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 import momentsos as ms
 import nets
 from nets.planted import check_fit, network_loss, planted_network
+from tests.nets._benchmarks import load_benchmark
 
 
 def test_the_plant_fits_the_data_exactly():
@@ -58,3 +59,9 @@ def test_no_wrong_certificate_on_planted_networks():
         grades[check_fit(planted, _fit(planted))] += 1
     assert grades["wrong"] == 0 and grades["false_infeasible"] == 0, grades
     assert grades["certified"] >= 10, grades
+
+
+def test_fuzz_campaign_prints_the_grades(capsys):
+    assert load_benchmark("nets_fuzz").main(["--count", "2", "--loss", "l2"]) == 0
+    out = capsys.readouterr().out
+    assert "2 planted networks, seeds 0..1" in out and "wrong certificates: 0" in out

@@ -11,6 +11,7 @@ import pytest
 
 import momentsos as ms
 import nets
+from tests.nets._benchmarks import load_benchmark
 
 W1 = [[1, 0, -1, 1], [0, 1, 1, 1], [-1, 0, 1, -1], [-2, 1, -1, 0]]
 W2 = [[1, -1, 0, 2], [2, 1, 1, 0], [1, 1, 1, 2], [0, 1, 1, 1]]
@@ -171,8 +172,7 @@ def test_predict_without_coefficients_raises():
 
 
 def test_bench_global_prints_a_row_per_configuration(capsys):
-    from nets import bench_global
-
+    bench_global = load_benchmark("nets_global")
     assert bench_global.main(["--tables", "3", "--rows", "50", "--loss", "l2", "--repeats", "1", "--radius", "10"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].split()[:6] == ["table", "degrees", "N", "width", "loss", "build"]

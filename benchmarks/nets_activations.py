@@ -1,6 +1,6 @@
 """Forward+backward time and saved bytes per element of the activations, side by side with ``nn.GELU``.
 
-Run ``python -m nets.bench`` (defaults: a ``(4096, 1024)`` float32 input, degrees 3, 5, 8, 9 timed
+Run ``python benchmarks/nets_activations.py`` (defaults: a ``(4096, 1024)`` float32 input, degrees 3, 5, 8, 9 timed
 rounds after 2 warm-up rounds).  In every round GELU and each activation are timed back to back on
 the same input and incoming gradient, and the ratio column is the median over rounds of the
 per-round ratio, so machine noise affects both sides alike.  Saved bytes are counted with
@@ -19,9 +19,14 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from nets.activations import FourierActivation, HermiteActivation, PolynomialActivation
-from nets.activations.tmaf import TMAF, gaussian_breakpoints
-from nets.activations.tropical import TropicalActivation
+from nets.activations import (
+    TMAF,
+    FourierActivation,
+    HermiteActivation,
+    PolynomialActivation,
+    TropicalActivation,
+    gaussian_breakpoints,
+)
 
 __all__ = ["saved_bytes_per_element", "time_forward_backward", "benchmark", "main"]
 
@@ -149,7 +154,7 @@ def format_table(rows: list[dict[str, object]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m nets.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python benchmarks/nets_activations.py", description=__doc__.splitlines()[0])
     parser.add_argument("--shape", type=int, nargs="+", default=[4096, 1024])
     parser.add_argument("--degrees", type=int, nargs="+", default=[3, 5, 8])
     parser.add_argument("--rounds", type=int, default=9)

@@ -1,12 +1,12 @@
 """Benchmark of :func:`nets.solve_global` at the sizes of Tables 1-4 of Zhang, Nie & Tang (2026).
 
-Run ``python -m nets.bench_global`` (``--help`` for options). For each configuration (degrees, N,
+Run ``python benchmarks/nets_global.py`` (``--help`` for options). For each configuration (degrees, N,
 width) it prints the median over ``--repeats`` runs of the POP build time (numeric expansion of the
 loss, :func:`nets.loss_problem`) and, unless ``--build-only``, the total ``solve_global`` time at
 order 3, the status and the coefficient error, beside the paper's Time column (GloptiPoly 3 + SeDuMi
 on an Apple M1 Max). Data follow :func:`nets.synthetic_data` with noise ``1e-2``.
 
-``python -m nets.bench_global --build-only --rows 250`` prints the build time for N = 250, width 40,
+``python benchmarks/nets_global.py --build-only --rows 250`` prints the build time for N = 250, width 40,
 degrees (2, 3) only. ``--radius R`` restricts the coefficients to the ball ``||c||_2 <= R`` (see
 :func:`nets.solve_global`); the ``proof`` column says why a solution is a global minimizer ("flat"
 truncation, "bound": its loss matches the lower bound, "-": not proven).
@@ -21,8 +21,7 @@ import warnings
 
 import numpy as np
 
-from nets.frontend import loss_problem, solve_global
-from nets.polynet import PolyNet, synthetic_data
+from nets import PolyNet, loss_problem, solve_global, synthetic_data
 
 __all__ = ["PAPER_TIMES", "build_time", "main"]
 
@@ -59,7 +58,7 @@ def build_time(degrees: tuple[int, ...], nsamples: int, width: int, loss: str = 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="solve_global at the paper's sizes (Tables 1-4)")
+    parser = argparse.ArgumentParser(prog="python benchmarks/nets_global.py", description="solve_global at the paper's sizes (Tables 1-4)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per row (median reported)")
     parser.add_argument("--tables", nargs="+", default=["1", "2", "3", "4"], help="subset of 1 2 3 4")
     parser.add_argument("--rows", type=int, nargs="+", default=None, help="subset of N values (50 100 150 200 250)")
