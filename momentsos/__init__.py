@@ -20,22 +20,27 @@ from .errors import (
     UnknownOptionWarning,
     UnsupportedModuleError,
 )
-from .extraction import ExtractionOutcome
-from .flatness import FlatnessReport
-from .moments import MomentMatrix
+from .certify.atoms import Atom
+from .certify.extraction import ExtractionOutcome
+from .certify.flatness import FlatnessReport
+from .certify.rank import AbsoluteRankTol, LargestGapRank, RelativeRankTol
+from .hierarchy import Hierarchy
+from .options import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL, Options
 from .polynomial import Polynomial
 from .problem import PolyProblem
-from .rank import AbsoluteRankTol, LargestGapRank, RelativeRankTol
-from .relaxation import MomentRelaxation
-from .result import Atom, PolyOptResult, SolverStats, Status
+from .relax import MomentMatrix, MomentRelaxation, SparsityReport
+from .result import PolyOptResult, SolverStats, Status
+from .sdp import available_solvers
 from .solve import minimize
-from .solvers import available_solvers
-from .sparsity import SparsityReport
 
 __version__ = "0.1.0"
 
 __all__ = [
     "minimize",
+    "Options",
+    "Hierarchy",
+    "DEFAULT_FEAS_TOL",
+    "DEFAULT_GAP_TOL",
     "PolyProblem",
     "Polynomial",
     "PolyOptResult",

@@ -10,13 +10,14 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
-from .extraction import ExtractionOutcome
-from .flatness import FlatnessReport
-from .moments import MomentMatrix
+from .certify.atoms import Atom
+from .certify.extraction import ExtractionOutcome
+from .certify.flatness import FlatnessReport
+from .certify.sos import SOSCertificate
+from .certify.verified import VerifiedBound
 from .problem import PolyProblem
-from .sparsity import SparsityReport
-from .sos import SOSCertificate
-from .verified import VerifiedBound
+from .relax.maps import MomentMatrix
+from .relax.report import SparsityReport
 
 __all__ = ["Status", "Atom", "SolverStats", "OrderRecord", "PolyOptResult", "status_message"]
 
@@ -68,28 +69,6 @@ _MESSAGES: dict[tuple[Status, str], str] = {
 def status_message(status: Status, reason: str = "") -> str:
     """The one message table, keyed by status and reason (falls back to the status alone)."""
     return _MESSAGES.get((status, reason)) or _MESSAGES.get((status, ""), status.value)
-
-
-@dataclass(frozen=True)
-class Atom:
-    """One extracted point of the representing measure.
-
-    Attributes
-    ----------
-    point : ndarray, shape (n,)
-        Coordinates aligned with the problem's variables.
-    weight : float
-        Its weight in the atomic measure (weights sum to about 1).
-    objective : float
-        ``f(point)``.
-    violation : float
-        Largest scaled constraint violation at ``point`` (0 when feasible).
-    """
-
-    point: NDArray[np.float64]
-    weight: float
-    objective: float
-    violation: float
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,12 @@ import pytest
 import sympy as sp
 
 import momentsos as ms
-from momentsos import InvalidOptionError, InvalidProblemError, RelaxationOrderError, SolverUnavailableError
+from momentsos import (
+    InvalidOptionError,
+    InvalidProblemError,
+    RelaxationOrderError,
+    SolverUnavailableError,
+)
 
 x, y, z = sp.symbols("x y z")
 QUARTIC = x**4 + y**2
@@ -156,7 +161,7 @@ def test_unlicensed_or_missing_mosek_lists_the_installed_solvers():
         pytest.skip("MOSEK is licensed here; the unlicensed path cannot be exercised")
     with pytest.raises(SolverUnavailableError) as info:
         ms.minimize(x**2, solver="MOSEK")
-    why = "is installed but not licensed" if "MOSEK" in ms.solvers._cvxpy_installed() else "is not installed"
+    why = "is installed but not licensed" if "MOSEK" in ms.sdp.registry._cvxpy_installed() else "is not installed"
     _check(info, SolverUnavailableError, ["solver='MOSEK'", why, "CLARABEL", "IPM"])
 
 

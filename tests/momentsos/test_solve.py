@@ -132,9 +132,9 @@ def test_certify_false_climbs_every_order():
 
 
 def test_certify_false_answers_with_the_accurate_bound_when_a_higher_order_falls_short(monkeypatch):
-    from momentsos import solve as solve_module
+    from momentsos import hierarchy as solve_module
 
-    real = solve_module._solve_order
+    real = solve_module.solve_relaxation
 
     def order_3_is_inaccurate(relaxation, spec, opts):
         res = real(relaxation, spec, opts)
@@ -142,7 +142,7 @@ def test_certify_false_answers_with_the_accurate_bound_when_a_higher_order_falls
             return dataclasses.replace(res, status=Status.INACCURATE, message="forced inaccurate")
         return res
 
-    monkeypatch.setattr(solve_module, "_solve_order", order_3_is_inaccurate)
+    monkeypatch.setattr(solve_module, "solve_relaxation", order_3_is_inaccurate)
     res = ms.minimize(problems.get("gloptipoly3_three_minimizers").problem(), max_order=4, certify=False,
                       solver="IPM")
     # the climb stops at the first shortfall after an accurate order and answers with the accurate one
@@ -151,7 +151,7 @@ def test_certify_false_answers_with_the_accurate_bound_when_a_higher_order_falls
     assert res.status is Status.BOUND_ONLY and res.order == 2
     assert "order-3 solve after it was INACCURATE" in res.message
     with pytest.raises(ms.SolverFailedError, match="accurate bound"):
-        monkeypatch.setattr(solve_module, "_solve_order", lambda r, s_, o: dataclasses.replace(
+        monkeypatch.setattr(solve_module, "solve_relaxation", lambda r, s_, o: dataclasses.replace(
             real(r, s_, o), status=Status.INACCURATE, message="forced inaccurate"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ms.InaccurateSolutionWarning)

@@ -28,7 +28,8 @@ def test_small_sizes_share_one_read_only_table_and_large_ones_are_built_afresh()
 
 
 def test_the_package_tables_agree_with_numpy():
-    from momentsos import clarabel_direct, newton
+    from momentsos.relax import newton
+    from momentsos.sdp import clarabel as clarabel_direct
     from momentsos.basis import graded_lex_exponents
 
     for s in (1, 4, 130):  # 130: above every cache limit here

@@ -1,0 +1,386 @@
+"""The Moment-SOS hierarchy: the one order climb and solver chain.
+
+For ``k = k0, k0 + 1, ...`` the strategy (:mod:`momentsos.relax.strategies`) yields the relaxations
+of order ``k``; each is solved by the solvers of the chain in turn (:mod:`momentsos.sdp`), falling
+back on an inaccurate solve or a solver error, and certified (:mod:`momentsos.certify`).
+:meth:`Hierarchy.climb` yields each relaxation's answer as it comes and stops on a certificate, an
+infeasibility, a solver error or, with ``certify=False``, a solve that falls short of an accurate
+one; :meth:`Hierarchy.answer` turns the answers so far into the result in the user's units. Callers
+that certify by other means between orders (:func:`nets.solve_global`) drive the same climb.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+import warnings
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from . import sdp
+from .certify import certify_moments, first_moments_attain
+from .certify.atoms import Certificate
+from .certify.extraction import Extraction
+from .certify.sos import SOSCertificate, relaxation_certificate
+from .certify.sparse import SparseCertificate
+from .certify.verified import Box, VerifiedBound, derive_box, intersect, verify_certificate
+from .errors import InaccurateSolutionWarning, InvalidOptionError, RelaxationOrderError
+from .options import DEFAULT_MAX_ORDER_STEPS, Options
+from .problem import PolyProblem
+from .reductions import Balancing
+from .relax.dense import MomentRelaxation
+from .relax.report import SparsityReport
+from .relax.strategies import strategy_for
+from .result import OrderRecord, PolyOptResult, SolverStats, Status, status_message
+from .sdp import RelaxationSolution, SolverSpec, SolverStatus, default_solver_chain
+
+__all__ = ["Hierarchy", "solve_relaxation", "order_range", "MAX_MOMENTS", "FALLBACK_FACTOR", "FALLBACK_MIN_SECONDS"]
+
+FALLBACK_FACTOR = 3.0
+FALLBACK_MIN_SECONDS = 10.0
+"""Without a ``time_limit``, each fallback of the default chain (after an inaccurate solve or a
+solver error) gets ``max(FALLBACK_MIN_SECONDS, FALLBACK_FACTOR * t1)`` seconds, ``t1`` the first
+attempt's wall time, where the solver takes a time limit."""
+
+MAX_MOMENTS = 10**7
+"""Larger relaxations are refused as input errors: their monomial bases alone take gigabytes."""
+
+_FINAL = (Status.CERTIFIED, Status.INFEASIBLE, Status.SOLVER_ERROR)
+"""Statuses that end the climb."""
+
+
+def _check_order(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise RelaxationOrderError(f"Invalid option `{name}={value!r}`: expected an integer >= {minimum}")
+    if value < minimum:
+        raise RelaxationOrderError(
+            f"Invalid option `{name}={value}`: below the minimal order {minimum} "
+            f"(max over objective and constraints of ceil(degree / 2)); allowed: {name} >= {minimum}"
+        )
+    return int(value)
+
+
+def _check_size(problem: PolyProblem, order: int, name: str) -> None:
+    """Refuse relaxations far beyond any SDP solver before their monomial bases are allocated."""
+    n = problem.nvars
+    moments = math.comb(n + 2 * order, n)
+    if moments > MAX_MOMENTS:
+        raise RelaxationOrderError(
+            f"Invalid option `{name}={order}`: the relaxation of a problem in {n} variables would have "
+            f"C({n} + {2 * order}, {n}) = {moments:.3g} moments; allowed: at most {MAX_MOMENTS:.0e} moments"
+        )
+
+
+def order_range(problem: PolyProblem, order: Any = None, max_order: Any = None) -> list[int]:
+    """The orders to climb: ``[order]``, else ``k0 .. max_order`` (default ``k0 + DEFAULT_MAX_ORDER_STEPS``).
+
+    Raises :class:`~momentsos.errors.RelaxationOrderError` for an order below ``k0``, a
+    non-integer, or a relaxation over :data:`MAX_MOMENTS` moments, and
+    :class:`~momentsos.errors.InvalidOptionError` for ``order`` and ``max_order`` together.
+    """
+    k0 = problem.min_order
+    if order is not None:
+        if max_order is not None:
+            raise InvalidOptionError(
+                f"Invalid options `order={order!r}` and `max_order={max_order!r}` together: max_order "
+                "bounds the climb of order=None; pass one of them"
+            )
+        orders = [_check_order("order", order, k0)]
+    else:
+        top = k0 + DEFAULT_MAX_ORDER_STEPS if max_order is None else _check_order("max_order", max_order, k0)
+        orders = list(range(k0, top + 1))
+    _check_size(problem, orders[-1], "order" if order is not None else "max_order")
+    return orders
+
+
+class Hierarchy:
+    """The climb of one problem: its reduction, relaxation strategy, solver chain and options.
+
+    Parameters
+    ----------
+    problem : PolyProblem
+        In the user's units; the balancing of ``options.scale`` is applied here and inverted by
+        :meth:`answer`.
+    options : Options
+    solver : SolverSpec, optional
+        One solver; ``None`` tries the default chain of each relaxation.
+    box : Box, optional
+        The user's box, intersected with the box derived from the constraints for the verified bound.
+    """
+
+    def __init__(self, problem: PolyProblem, options: Options | None = None, solver: SolverSpec | None = None,
+                 box: Box | None = None) -> None:
+        self.options = options if options is not None else Options()
+        self.solver = solver
+        self.box = box
+        self.reduction = Balancing(problem, self.options.scale)
+        self.strategy = strategy_for(self.options.sparsity, self.options.chordal_extension, self.options.term_steps)
+
+    def climb(self, orders: Sequence[int]) -> Iterator[PolyOptResult]:
+        """Each solved relaxation's answer, in the balanced problem's units, until the climb ends."""
+        opts = self.options
+        results: list[PolyOptResult] = []
+        for k in orders:
+            for relaxation in self.strategy.relaxations(self.reduction.problem, k):
+                res = self._chain(relaxation, results, k)
+                results.append(res)
+                yield res
+                if res.status in _FINAL or _newton_settled(res, opts) or _bound_climb_over(results, opts):
+                    break
+            if results[-1].status in _FINAL or _bound_climb_over(results, opts):
+                return
+
+    def _chain(self, relaxation: MomentRelaxation, lower: list[PolyOptResult], order: int) -> PolyOptResult:
+        """The answer of one relaxation from the solvers of the chain (see :func:`_chain_answer`)."""
+        opts = self.options
+        chain = [self.solver] if self.solver is not None else default_solver_chain(
+            relaxation.num_moments, relaxation.matrix_size)
+        tried: list[str] = []
+        attempts: list[PolyOptResult] = []
+        first_wall = 0.0
+        for use in chain:
+            run = opts
+            if attempts and opts.time_limit is None:
+                # a fallback may not take much longer than the first attempt
+                run = dataclasses.replace(opts, time_limit=max(FALLBACK_MIN_SECONDS, FALLBACK_FACTOR * first_wall))
+            start = time.perf_counter()
+            res = solve_relaxation(relaxation, use, run)
+            if not attempts:
+                first_wall = time.perf_counter() - start
+            tried.append(use.name)
+            attempts.append(res)
+            if res.status not in (Status.INACCURATE, Status.SOLVER_ERROR):
+                break
+        res = _chain_answer(attempts, lower, order)
+        if len(tried) > 1:
+            res = dataclasses.replace(res, solver=dataclasses.replace(res.solver, tried=tuple(tried)))
+        return res
+
+    def answer(self, results: Sequence[PolyOptResult]) -> PolyOptResult:
+        """The result of the climb so far, in the user's units: the last answer (or, with
+        ``certify=False``, the best accurate bound), the record of every order, the verified bound."""
+        opts = self.options
+        hierarchy = tuple(
+            OrderRecord(r.order, r.status, r.lower_bound, None if r.flatness is None else r.flatness.ranks,
+                        r.solver.solve_time)
+            for r in results
+        )
+        if opts.certify:
+            final = dataclasses.replace(results[-1], hierarchy=hierarchy)
+        else:
+            final = dataclasses.replace(_best_bound(results), hierarchy=hierarchy,
+                                        verification=VerifiedBound(None, "not attempted (certify=False)"))
+        final = self.reduction.invert(final)
+        if opts.certify and opts.verify:
+            final = _verify(final, self.box)
+        if final.status is Status.INACCURATE:
+            warnings.warn(
+                f"minimize: {final.message} (order {final.order}, solver {final.solver.name})",
+                InaccurateSolutionWarning,
+                stacklevel=3,
+            )
+        return final
+
+
+def _is_newton(report: SparsityReport | None) -> bool:
+    return report is not None and report.used == "newton"
+
+
+def solve_relaxation(relaxation: MomentRelaxation, spec: SolverSpec, opts: Options) -> PolyOptResult:
+    """One relaxation through one solver: SDP solve, certification, the minimum-trace re-solve on
+    the optimal face when an accurate solve is not certified (``low_rank``), and the status.
+
+    The result is in the units of ``relaxation.problem``; the status rules are those tabulated in
+    :func:`momentsos.minimize`'s notes.
+    """
+    problem = relaxation.problem
+    solver_options = dict(opts.solver_options or {})
+    if opts.time_limit is not None and spec.time_limit_option:
+        solver_options.setdefault(spec.time_limit_option, float(opts.time_limit))
+    sol = sdp.solve(relaxation, spec, solver_options, opts.verbose)
+
+    start = time.perf_counter()
+    if opts.certify:
+        flatness, extraction, certificate = certify_moments(relaxation, sol, sol.lower_bound, opts)
+    else:
+        flatness, certificate = None, None
+        extraction = Extraction.not_attempted(problem.nvars)
+    moment_matrix, face_note, reason = sol.moment_matrix, "", ""
+    times, face_wall = dict(sol.times), 0.0
+    if (
+        opts.low_rank
+        and opts.certify
+        # the Newton-reduced relaxation goes to the dense one instead (see _newton_settled)
+        and not _is_newton(relaxation.sparsity)
+        and sol.status is SolverStatus.OPTIMAL
+        and not (certificate and certificate.verified)
+        and (opts.low_rank is True or first_moments_attain(relaxation, sol, opts))
+    ):
+        assert sol.lower_bound is not None
+        level = sol.lower_bound + 0.5 * opts.gap_tol * max(1.0, abs(sol.lower_bound))
+        face = sdp.solve(relaxation.face_relaxation(level), spec, solver_options, opts.verbose)
+        face_wall = face.times.get("wall", 0.0)
+        for key in ("solve", "compile"):
+            times[key] = times.get(key, 0.0) + face.times.get(key, 0.0)
+        if face.status is SolverStatus.OPTIMAL:
+            second = certify_moments(relaxation, face, sol.lower_bound, opts)
+            if second[2] is not None and second[2].verified:
+                flatness, extraction, certificate = second
+                moment_matrix = face.moment_matrix
+                face_note = " (flat after a minimum-trace re-solve on the optimal face; other minimizers may exist)"
+    extraction_time = time.perf_counter() - start - face_wall  # the re-solve counts as solver time
+
+    if sol.status is SolverStatus.OPTIMAL:
+        if certificate is not None and certificate.verified:
+            status, reason = Status.CERTIFIED, getattr(certificate, "method", "")
+        elif sol.moments is not None and np.abs(sol.moments).max() > opts.moment_norm_tol:
+            status, reason = Status.INACCURATE, "large_moments"
+        elif _point_beats_bound(certificate, sol.lower_bound, opts.gap_tol):
+            status, reason = Status.INACCURATE, "bound_exceeded"
+        else:
+            status, reason = Status.BOUND_ONLY, extraction.outcome.value
+    else:
+        status = {
+            SolverStatus.INACCURATE: Status.INACCURATE,
+            SolverStatus.INFEASIBLE: Status.INFEASIBLE,
+            SolverStatus.UNBOUNDED: Status.UNBOUNDED,
+            SolverStatus.ERROR: Status.SOLVER_ERROR,
+        }[sol.status]
+    message = status_message(status, reason) + (face_note if status is Status.CERTIFIED else "")
+    if status is Status.SOLVER_ERROR:
+        message = f"{message} ({sol.raw_status})"
+    best = certificate.best if certificate is not None else None
+    stats = SolverStats(
+        name=spec.name,
+        raw_status=sol.raw_status,
+        num_iters=sol.num_iters,
+        build_time=times.get("build", 0.0),
+        compile_time=times.get("compile", 0.0),
+        solve_time=times.get("solve", 0.0),
+        extraction_time=extraction_time,
+    )
+    return PolyOptResult(
+        status=status,
+        message=message,
+        lower_bound=sol.lower_bound,
+        upper_bound=None if certificate is None else certificate.upper_bound,
+        gap=None if certificate is None else certificate.gap,
+        x=None if best is None else best.point,
+        atoms=() if certificate is None else certificate.atoms,
+        order=relaxation.order,
+        variables=problem.variables,
+        flatness=flatness,
+        extraction=extraction.outcome,
+        moment_matrix=moment_matrix,
+        minimizers_complete=not face_note and getattr(certificate, "complete", True),
+        solver=stats,
+        problem=problem,
+        sparsity=_sparsity_report(relaxation, certificate),
+        certificate=_certificate_of(relaxation, sol) if opts.certify else None,
+    )
+
+
+def _chain_answer(attempts: list[PolyOptResult], lower_orders: list[PolyOptResult], order: int) -> PolyOptResult:
+    """The answer of one order from the attempts of the solver chain, trusting no unchecked claim.
+
+    The last attempt answers unless every solver fell short (then the first INACCURATE one, in
+    chain order: interior-point solvers come first and are, as a rule, the more accurate). An
+    infeasibility or unboundedness claim is replaced by an earlier approximately feasible answer;
+    and an INFEASIBLE from a cvxpy solver after accurately feasible lower orders becomes a
+    SOLVER_ERROR: only IPM checks its Farkas ray, and the scaled planted fuzzing found SCS and
+    CLARABEL calling feasible, badly scaled equalities infeasible (47 and 2 cases).
+    """
+    res = attempts[-1]
+    if res.status in (Status.INACCURATE, Status.SOLVER_ERROR):
+        res = next((r for r in attempts if r.status is Status.INACCURATE), res)
+    earlier = next((r for r in attempts[:-1] if r.status is Status.INACCURATE), None)
+    if res.status in (Status.INFEASIBLE, Status.UNBOUNDED) and earlier is not None:
+        return dataclasses.replace(earlier, message=(
+            f"{earlier.message} ({res.solver.name} then reported {res.status.name}, contradicted "
+            "by this approximately feasible solve)"
+        ))
+    feasible_below = any(r.status in (Status.CERTIFIED, Status.BOUND_ONLY) for r in lower_orders)
+    if res.status is Status.INFEASIBLE and res.solver.name != "IPM" and feasible_below:
+        return dataclasses.replace(res, status=Status.SOLVER_ERROR, message=(
+            f"{res.solver.name} reported the order-{order} relaxation infeasible although lower orders "
+            "were solved accurately and feasible; not trusted (its infeasibility claim is unchecked)"
+        ))
+    return res
+
+
+def _point_beats_bound(certificate: Certificate | None, bound: float | None, gap_tol: float) -> bool:
+    """A feasible extracted point with an objective below the "lower bound" by more than ``gap_tol``
+    proves the solve inaccurate (SCS on badly scaled problems: a bound 1.5e-4 above the optimum)."""
+    if certificate is None or certificate.upper_bound is None or bound is None:
+        return False
+    return certificate.upper_bound < bound - gap_tol * max(1.0, abs(bound))
+
+
+def _sparsity_report(relaxation: MomentRelaxation, certificate: Certificate | None) -> SparsityReport | None:
+    report = relaxation.sparsity
+    if report is None or not isinstance(certificate, SparseCertificate):
+        return report
+    return dataclasses.replace(
+        report, clique_flatness=certificate.clique_flatness, overlap_consistent=certificate.overlap_consistent,
+        certified_by=certificate.method if certificate.verified else "",
+    )
+
+
+def _certificate_of(relaxation: MomentRelaxation, sol: RelaxationSolution) -> SOSCertificate | None:
+    """The SOS certificate of a solved relaxation, or None without (usable) dual matrices."""
+    if sol.duals is None or sol.status not in (SolverStatus.OPTIMAL, SolverStatus.INACCURATE):
+        return None
+    if not all(np.all(np.isfinite(d)) for d in sol.duals):
+        return None
+    return relaxation_certificate(relaxation, sol.duals)
+
+
+def _newton_settled(res: PolyOptResult, opts: Options) -> bool:
+    """Whether a solve over the Newton-reduced basis answers its order, so that the dense one is not needed.
+
+    It does unless it was accurate, not certified and not flat: the dense moment matrix may then be
+    flat at a higher truncation and give the atoms. A flat, not certified one is settled (the dense
+    relaxation has the same bound and, the truncated moments being the same, the same atoms), and so
+    is an inaccurate one (the dense relaxation is the same SDP with more loose moments).
+    """
+    if not _is_newton(res.sparsity):
+        return False
+    if res.status is Status.BOUND_ONLY and opts.certify:
+        assert res.sparsity is not None
+        return any(f.is_flat for f in res.sparsity.clique_flatness or ())
+    return True
+
+
+def _bound_climb_over(results: Sequence[PolyOptResult], opts: Options) -> bool:
+    """With ``certify=False``, an inaccurate or failed solve after an accurate one ends the climb:
+    higher orders and TSSOS steps are larger SDPs, as a rule no more accurate."""
+    return (not opts.certify and results[-1].status in (Status.INACCURATE, Status.SOLVER_ERROR)
+            and any(r.status is Status.BOUND_ONLY for r in results[:-1]))
+
+
+def _best_bound(results: Sequence[PolyOptResult]) -> PolyOptResult:
+    """The answer of a ``certify=False`` climb: the last result, unless it fell short of an accurate
+    earlier one (INACCURATE or SOLVER_ERROR after BOUND_ONLY); then the accurate one with the largest bound."""
+    last = results[-1]
+    accurate = [r for r in results if r.status is Status.BOUND_ONLY and r.lower_bound is not None]
+    if last.status not in (Status.INACCURATE, Status.SOLVER_ERROR) or not accurate:
+        return last
+    best = max(accurate, key=lambda r: float(r.lower_bound))  # type: ignore[arg-type]
+    return dataclasses.replace(best, message=(
+        f"{best.message} The order-{last.order} solve after it was {last.status.name}: this is the largest "
+        "accurate bound of the climb."
+    ))
+
+
+def _verify(res: PolyOptResult, user_box: Any) -> PolyOptResult:
+    """Attach the rigorous lower bound of :mod:`momentsos.verified` (or the reason there is none)."""
+    if res.certificate is None:
+        return dataclasses.replace(res, verification=VerifiedBound(None, "no SOS certificate (the solver returned no dual)"))
+    derived, why = derive_box(res.problem)
+    box = intersect(user_box, derived) if user_box is not None else derived
+    if box is None:
+        return dataclasses.replace(res, verification=VerifiedBound(None, why, None, res.certificate.bound))
+    verification = verify_certificate(res.certificate, box)
+    return dataclasses.replace(res, verified_lower_bound=verification.lower_bound, verification=verification)

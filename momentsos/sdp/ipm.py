@@ -1,0 +1,681 @@
+"""A primal-dual interior-point method for moment relaxations in LMI form, in numpy and scipy only.
+
+The problem (the shape every :class:`~momentsos.relaxation.MomentRelaxation` produces) is
+
+.. math::
+
+    \\min_y \\; c^T y \\quad\\text{s.t.}\\quad F_j(y) = \\mathrm{mat}(B_j y) \\succeq 0,\\;
+    E y = 0,\\; y_0 = 1,
+
+with ``B_j`` sparse of shape ``(s_j^2, m)`` (row-major vec of a symmetric ``s_j x s_j`` matrix).
+
+Elimination of ``y_0 = 1``
+--------------------------
+Write ``y = e_0 + (0, z)`` with ``z`` in ``R^n``, ``n = m - 1``; then ``F_j(y) = C_j + A_j(z)`` with
+``C_j = mat(B_j[:, 0])`` and ``A_j(z) = sum_a z_a A_{j,a}``, ``A_{j,a} = mat(B_j[:, a + 1])``. The
+equality rows become ``E' z = f`` with ``E' = E[:, 1:]`` and ``f = -E[:, 0]``; they are replaced once
+by an orthonormal system ``V^T z = g`` (thin SVD of ``E'``), which drops dependent rows and detects
+inconsistent ones. Our problem (P) and its Lagrange dual (D) are
+
+.. math::
+
+    (P)\\; \\min_{z, S} \\; c_0 + c'^T z \\;\\text{s.t.}\\; S_j = C_j + A_j(z) \\succeq 0,\\; V^T z = g,
+
+    (D)\\; \\max_{X, \\lambda} \\; c_0 - \\sum_j \\langle C_j, X_j \\rangle + g^T \\lambda
+    \\;\\text{s.t.}\\; \\sum_j A_j^*(X_j) + V \\lambda = c',\\; X_j \\succeq 0,
+
+where ``A_j^*(X)_a = <A_{j,a}, X>``. The ``X_j`` are the Gram matrices of the SOS certificate
+``f - bound = sum_j <X_j, ...>``; the gap at feasible points is ``sum_j <X_j, S_j>``.
+
+Direction and Schur complement
+------------------------------
+We use the HKM direction (Helmberg-Rendl-Vanderbei-Wolkowicz / Kojima-Shindoh-Hara / Monteiro):
+linearise ``X S = mu I``, solve for ``dX = sigma mu S^-1 - X - X dS S^-1`` and symmetrise it. It needs
+only ``S^-1`` (no NT scaling point, whose eigen-decompositions per block cost as much again), its
+Schur complement ``H[a, b] = sum_j <A_{j,a}, S_j^-1 A_{j,b} X_j>`` is symmetric positive definite,
+and in SDPA/SDPT3 practice it is as robust as NT on these problems. The Newton system is
+
+.. math::
+
+    H\\, dz - V d\\lambda = A^*(\\sigma\\mu S^{-1} - X - X R_p S^{-1}) - r_d, \\qquad V^T dz = r_e,
+
+with ``R_p = C + A(z) - S``, ``r_d = c' - A^*(X) - V lambda``, ``r_e = g - V^T z`` (infeasible
+start). Mehrotra's predictor-corrector chooses ``sigma = (mu_aff / mu)^3`` and adds the second-order
+term ``dX_aff dS_aff S^-1``; primal ``(z, S)`` and dual ``(X, lambda)`` take separate step lengths.
+
+``H`` is assembled block by block. For a large block (the moment matrix) each column ``A_{j,b}``
+has few nonzeros ``(r_i, t_i, v_i)``, so ``S^-1 A_{j,b} X = (S^-1[:, r] * v) @ X[t, :]`` is a thin
+matrix product; columns with the same number of nonzeros are stacked into one batched ``matmul``
+(``2 s^2 nnz(B_j)`` flops in all), and ``H[:, b] += A_j^T vec(...)`` (one sparse product over the stacked products). For a
+small block (``s <= 10``: localizing matrices) ``H_j = A_j^T (S^-1 (x) X) A_j`` is formed with the
+Kronecker product restricted to the columns the block touches. ``H`` is Jacobi-scaled and
+factored by Cholesky, with growing diagonal regularisation as fallback and iterative refinement
+against the unregularised matrix; with equality rows the KKT matrix ``[[H, V], [V^T, 0]]`` is
+factored by LU.
+
+Statuses, not exceptions
+------------------------
+``optimal`` when the relative residuals and gap are below ``tol``, or when the iterations end (limit,
+stall or breakdown) at an iterate whose residuals are below ``max(tol, 1e-8)`` (the default
+feasibility tolerance of Clarabel, MOSEK and SeDuMi) and whose gap is below ``gap_tol`` (the
+bound is then the dual objective, valid up to the tiny dual residual; degenerate relaxations such as
+the network losses of :mod:`nets` reach residuals of 1e-13 but close the gap only linearly);
+``optimal_inaccurate`` when the best iterate reaches ``max(1e-6, sqrt(tol))``; ``infeasible`` when the iterates approach a
+certificate ``X >= 0, A^*(X) + V lambda = 0, -<C, X> + g^T lambda > 0`` (or the equality rows are
+inconsistent); ``unbounded`` when they approach a ray ``A(z) >= 0, V^T z = 0, c'^T z < 0``; ``error``
+otherwise (iteration or time limit, numerical breakdown). Exceptions are raised only for input of
+the wrong shape.
+
+References
+----------
+[HRVW96] C. Helmberg, F. Rendl, R. Vanderbei, H. Wolkowicz, "An interior-point method for
+semidefinite programming", SIAM J. Optim. 6(2), 1996.
+[Meh92] S. Mehrotra, "On the implementation of a primal-dual interior point method", SIAM J.
+Optim. 2(4), 1992.
+[FKN97] K. Fujisawa, M. Kojima, K. Nakata, "Exploiting sparsity in primal-dual interior-point
+methods for semidefinite programming", Math. Program. 79, 1997.
+[TTT03] R. Tutuncu, K. Toh, M. Todd, "Solving semidefinite-quadratic-linear programs using
+SDPT3", Math. Program. 95, 2003 (starting point and stopping rules).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sparse
+from numpy.typing import NDArray
+
+from ..errors import InvalidOptionError
+from .solution import RelaxationSolution, map_status, solution_of
+
+__all__ = ["LMIResult", "solve_lmi"]
+
+logger = logging.getLogger(__name__)
+
+_SMALL_BLOCK = 10  # blocks up to this size use the Kronecker form of their Schur contribution
+_BATCH_ENTRIES = 2_000_000  # doubles per batched product in the column form
+_STEP_FRACTION = 0.98  # fraction of the step to the boundary of the cone
+_INFEAS_TOL = 1e-8  # relative residual of an infeasibility / unboundedness certificate
+# residuals at which a stopped run's best iterate still counts as solved: the default feasibility
+# tolerance of Clarabel, MOSEK and SeDuMi; ``tol`` (1e-9) is the target, this the floor of acceptance
+_ACCEPT_FEAS = 1e-8
+
+
+@dataclass(frozen=True)
+class LMIResult:
+    """Outcome of :func:`solve_lmi`.
+
+    Attributes
+    ----------
+    status : str
+        One of ``"optimal"``, ``"optimal_inaccurate"``, ``"infeasible"``, ``"unbounded"``,
+        ``"error"``.
+    y : ndarray or None
+        The moment vector (``y[0] = 1``); for ``unbounded`` the last iterate.
+    objective : float or None
+        Primal objective ``c^T y`` (``None`` unless ``optimal`` or ``optimal_inaccurate``).
+    dual : list of ndarray or None
+        The dual matrices ``X_j`` (SOS Gram matrices), one per block, in the order given.
+    iterations : int
+    primal_residual : float
+        ``(||C + A(z) - S||_F + ||V^T z - g||) / (1 + ||C||_F)``, or ``inf`` when undefined.
+    dual_residual : float
+        ``||c' - A^*(X) - V lambda|| / (1 + ||c'||)``.
+    gap : float
+        ``max(|pobj - dobj|, <X, S>) / (1 + |pobj| + |dobj|)``.
+    solve_time : float
+        Wall-clock seconds, preprocessing included.
+    message : str
+    dual_objective : float or None
+        ``c_0 - sum_j <C_j, X_j> + g^T lambda``: a lower bound when the dual residual is small.
+    """
+
+    status: str
+    y: NDArray[np.float64] | None
+    objective: float | None
+    dual: list[NDArray[np.float64]] | None
+    iterations: int
+    primal_residual: float
+    dual_residual: float
+    gap: float
+    solve_time: float
+    message: str
+    dual_objective: float | None = None
+
+
+class _Block:
+    """One LMI block ``S = C + A(z)`` with the precomputed index tables of its Schur contribution."""
+
+    def __init__(self, B: sparse.spmatrix) -> None:
+        B = sparse.csc_matrix(B, dtype=np.float64)
+        B.sum_duplicates()
+        B.eliminate_zeros()
+        s2, m = B.shape
+        s = int(round(np.sqrt(s2)))
+        if s * s != s2:
+            raise ValueError(f"Invalid LMI block: {s2} rows is not a square number")
+        self.s = s
+        self.C = B[:, 0].toarray().reshape(s, s)
+        self.C = 0.5 * (self.C + self.C.T)
+        A = B[:, 1:].tocsc()
+        self.A = A.tocsr()  # vec(A(z)) = A @ z
+        self.AT = A.T.tocsr()  # A^*(M) = AT @ vec(M)
+        self.col_norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=0)).ravel())
+        counts = np.diff(A.indptr)
+        self.cols = np.flatnonzero(counts)  # the moments this block touches
+        self.small = s <= _SMALL_BLOCK
+        if self.small:
+            self.dense_cols = A[:, self.cols].toarray()  # (s^2, nc)
+            return
+        self.ATcols = self.AT[self.cols]  # (nc, s^2): <A_a, T> for the touched moments
+        self.full = len(self.cols) == A.shape[1]
+        # group the columns by their number of nonzeros: one batched product per group and chunk
+        self.groups = []
+        local = np.arange(len(self.cols))
+        k_of = counts[self.cols]
+        for k in np.unique(k_of):
+            sel = local[k_of == k]
+            chunk = max(1, _BATCH_ENTRIES // (s * s + 2 * s * k))
+            for start in range(0, len(sel), chunk):
+                part = sel[start : start + chunk]
+                idx = A.indptr[self.cols[part]][:, None] + np.arange(k)[None, :]
+                rows = A.indices[idx]
+                self.groups.append((part, rows // s, rows % s, A.data[idx]))
+
+    def apply(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        M = (self.A @ z).reshape(self.s, self.s)
+        return 0.5 * (M + M.T)
+
+    def adjoint(self, M: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.AT @ M.ravel()
+
+    def add_schur(self, H: NDArray[np.float64], Sinv: NDArray[np.float64], X: NDArray[np.float64]) -> None:
+        """``H[a, b] += <A_a, Sinv A_b X>`` over the moments this block touches."""
+        cols = self.cols
+        if len(cols) == 0:
+            return
+        if self.small:
+            raise RuntimeError("small blocks are assembled by _Schur")
+        s2 = self.s * self.s
+        for part, r, t, v in self.groups:
+            left = np.swapaxes(Sinv[r], 1, 2) * v[:, None, :]  # (nb, s, k)
+            T = np.matmul(left, X[t])  # (nb, s, s) = Sinv A_b X
+            # <A_a, T> = <A_a, (T + T^T) / 2> as A_a is symmetric: one sparse product on contiguous T
+            contrib = self.ATcols @ T.reshape(len(part), s2).T  # (nc, nb)
+            if self.full:
+                H[:, part] += contrib
+            else:
+                H[np.ix_(cols, cols[part])] += contrib
+
+
+class _Schur:
+    """Assemble ``H[a, b] = sum_j <A_{j,a}, S_j^-1 A_{j,b} X_j>`` for all blocks.
+
+    Small blocks that touch the same set of moments are stacked: with ``S^-1 = Li^T Li`` and
+    ``X = L L^T``, ``S^-1 (x) X = G G^T`` for ``G = Li^T (x) L``, so their joint contribution is one
+    symmetric product ``W^T W`` with ``W = [(Li_j (x) L_j^T) D_j]_j``.
+    """
+
+    def __init__(self, blocks: Sequence[_Block], n: int) -> None:
+        self.n = n
+        self.large = [k for k, b in enumerate(blocks) if not b.small]
+        groups: dict[bytes, list[int]] = {}
+        for k, b in enumerate(blocks):
+            if b.small and len(b.cols):
+                groups.setdefault(b.cols.tobytes(), []).append(k)
+        self.small_groups = [(blocks[ks[0]].cols, ks) for ks in groups.values()]
+        self.blocks = blocks
+
+    def assemble(self, Sinv, LSi, LX, X) -> NDArray[np.float64]:
+        H = np.zeros((self.n, self.n))
+        for k in self.large:
+            self.blocks[k].add_schur(H, Sinv[k], X[k])
+        for cols, ks in self.small_groups:
+            W = np.vstack([np.kron(LSi[k], LX[k].T) @ self.blocks[k].dense_cols for k in ks])
+            if len(cols) == self.n:
+                H += W.T @ W
+            else:
+                H[np.ix_(cols, cols)] += W.T @ W
+        return H
+
+
+def _chol(M: NDArray[np.float64], lower: bool = True) -> NDArray[np.float64] | None:
+    try:
+        return la.cholesky(M, lower=lower, check_finite=False)
+    except la.LinAlgError:
+        return None
+
+
+def _inv_chol(M: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """``(L, L^-1)`` for the Cholesky factor ``M = L L^T``, or None when ``M`` is not positive definite."""
+    L = _chol(M)
+    if L is None:
+        return None
+    Li, info = la.lapack.dtrtri(L, lower=1)
+    return (L, Li) if info == 0 and np.all(np.isfinite(Li)) else None
+
+
+def _max_step(Li: NDArray[np.float64], D: NDArray[np.float64]) -> float:
+    """Largest ``alpha`` with ``M + alpha D >= 0`` where ``Li = L^-1``, ``M = L L^T``."""
+    W = Li @ D @ Li.T
+    lam = float(np.linalg.eigvalsh(0.5 * (W + W.T))[0])
+    return np.inf if lam >= 0 else -1.0 / lam
+
+
+class _NewtonSolver:
+    """Factor ``[[H, V], [V^T, 0]]`` once per iteration and solve it with iterative refinement."""
+
+    def __init__(self, H: NDArray[np.float64], V: NDArray[np.float64]) -> None:
+        self.H = H
+        self.V = V
+        d = np.sqrt(np.maximum(np.diag(H), 1e-300))
+        d = np.where(np.isfinite(d) & (d > 0), d, 1.0)
+        self.d = d
+        Hs = H / d[:, None] / d[None, :]
+        self.regularised = 0.0
+        self.ok = True
+        r = V.shape[1]
+        if r == 0:
+            reg = 0.0
+            while True:
+                # the upper factor of a C-ordered matrix is OpenBLAS's fast path
+                L = _chol(Hs + reg * np.eye(len(d)), lower=False) if reg else _chol(Hs, lower=False)
+                if L is not None:
+                    break
+                reg = 1e-14 if reg == 0 else reg * 100
+                if reg > 1e-4:
+                    self.ok = False
+                    return
+            self.regularised = reg
+            self.factor = ("chol", L)
+        else:
+            Vs = V / d[:, None]
+            K = np.block([[Hs, Vs], [Vs.T, np.zeros((r, r))]])
+            if not np.all(np.isfinite(K)):
+                self.ok = False
+                return
+            self.factor = ("lu", la.lu_factor(K, check_finite=False))
+
+    def _raw(self, rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+        kind, F = self.factor
+        if kind == "chol":
+            return la.cho_solve((F, False), rhs, check_finite=False)
+        return la.lu_solve(F, rhs, check_finite=False)
+
+    def solve(self, rhs_z: NDArray[np.float64], rhs_e: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+        """Return ``(dz, dlambda)`` of ``H dz - V dlambda = rhs_z``, ``V^T dz = rhs_e``."""
+        n = len(self.d)
+        d = self.d
+        rhs = np.concatenate([rhs_z / d, rhs_e])
+        x = self._raw(rhs)
+        for _ in range(3):  # refinement against the unregularised, unscaled system
+            dz = x[:n] / d
+            mu = x[n:]  # = -dlambda
+            res = np.concatenate([rhs_z - self.H @ dz - self.V @ mu, rhs_e - self.V.T @ dz])
+            scale = np.abs(rhs).max() + 1e-300
+            if np.abs(res).max() <= 1e-15 * scale:
+                break
+            x = x + self._raw(np.concatenate([res[:n] / d, res[n:]]))
+        return x[:n] / d, -x[n:]
+
+
+def _equality_system(E: sparse.spmatrix | None, n: int) -> tuple[NDArray, NDArray, float]:
+    """Orthonormal ``V`` (n x r) and ``g`` with ``{z : E' z = f} = {z : V^T z = g}``; and the
+    relative residual of ``f`` outside the range of ``E'`` (positive means inconsistent rows)."""
+    if E is None or E.shape[0] == 0 or E.nnz == 0:
+        return np.zeros((n, 0)), np.zeros(0), 0.0
+    E = sparse.csr_matrix(E, dtype=np.float64)
+    Ed = E[:, 1:].toarray()
+    f = -E[:, 0].toarray().ravel()
+    keep = np.abs(Ed).sum(axis=1) > 0
+    loose = np.abs(f[~keep]).max() if np.any(~keep) else 0.0
+    Ed, f = Ed[keep], f[keep]
+    if Ed.shape[0] == 0:
+        return np.zeros((n, 0)), np.zeros(0), float(loose)
+    # equilibrate the rows (the same affine set): unequal row scales would put the rank cut below
+    # a badly scaled row's singular value and read the dropped part of f as an inconsistency
+    row = np.abs(Ed).max(axis=1)
+    Ed, f = Ed / row[:, None], f / row
+    U, sv, Vt = la.svd(Ed, full_matrices=False, check_finite=False)
+    rank = int(np.sum(sv > sv[0] * max(Ed.shape) * 1e-13))
+    U, sv, Vt = U[:, :rank], sv[:rank], Vt[:rank]
+    proj = U.T @ f
+    outside = np.linalg.norm(f - U @ proj) / (1.0 + np.linalg.norm(f))
+    return Vt.T.copy(), proj / sv, float(max(outside, loose / (1.0 + np.abs(f).max(initial=0.0))))
+
+
+def solve_lmi(
+    c: NDArray[np.float64],
+    blocks: Sequence[sparse.spmatrix],
+    equality: sparse.spmatrix | None = None,
+    *,
+    tol: float = 1e-9,
+    gap_tol: float = 1e-7,
+    max_iter: int = 100,
+    time_limit: float | None = None,
+    verbose: bool = False,
+) -> LMIResult:
+    """Minimise ``c^T y`` subject to ``mat(B_j y) >= 0``, ``E y = 0`` and ``y[0] = 1``.
+
+    Parameters
+    ----------
+    c : ndarray, shape (m,)
+        Objective vector (the moment functional ``L_y(f)``).
+    blocks : list of scipy.sparse matrices, shape (s_j * s_j, m)
+        Row-major vec of symmetric matrices linear in ``y``; the moment matrix first by convention.
+    equality : scipy.sparse matrix, shape (r, m), optional
+        Rows imposed as ``E y = 0``; zero or dependent rows are allowed.
+    tol : float, default 1e-9
+        Target for the relative primal and dual residuals and the relative gap.
+    gap_tol : float, default 1e-7
+        Relative gap still reported ``optimal`` when the iterations end with both residuals below
+        ``max(tol, 1e-8)`` (ten times below momentsos's default certification ``gap_tol``).
+    max_iter : int, default 100
+    time_limit : float, optional
+        Seconds; the best iterate so far is returned with status ``error`` (or
+        ``optimal_inaccurate`` when it is accurate to ``max(1e-6, sqrt(tol))``).
+    verbose : bool, default False
+        Log one line per iteration at INFO level (the module never prints).
+
+    Returns
+    -------
+    LMIResult
+
+    Examples
+    --------
+    Minimise ``y_1`` over ``[[1, y_1], [y_1, 1]] >= 0`` (optimum ``-1``):
+
+    >>> import scipy.sparse as sp
+    >>> B = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [1.0, 0.0]]))
+    >>> round(solve_lmi(np.array([0.0, 1.0]), [B]).objective, 6)
+    -1.0
+    """
+    start = time.perf_counter()
+    c = np.asarray(c, dtype=np.float64).ravel()
+    m = c.shape[0]
+    if m < 1:
+        raise ValueError("Invalid `c`: empty objective vector")
+    for j, B in enumerate(blocks):
+        if B.shape[1] != m:
+            raise ValueError(f"Invalid block {j}: {B.shape[1]} columns, expected {m}")
+    if equality is not None and equality.shape[1] != m:
+        raise ValueError(f"Invalid `equality`: {equality.shape[1]} columns, expected {m}")
+    n = m - 1
+    log = logger.info if verbose else logger.debug
+
+    def finish(status, y, obj, X, it, pinf, dinf, gap, msg, dobj=None):
+        return LMIResult(status, y, obj, X, it, float(pinf), float(dinf), float(gap),
+                         time.perf_counter() - start, msg, dobj)
+
+    blk = [_Block(B) for B in blocks]
+    schur = _Schur(blk, m - 1)
+    V, g, inconsistent = _equality_system(equality, n)
+    if inconsistent > 1e-9:
+        return finish("infeasible", None, None, None, 0, np.inf, np.inf, np.inf,
+                      f"equality rows are inconsistent (relative residual {inconsistent:.2e})")
+    c0 = float(c[0])
+    cz_raw = c[1:].copy()
+    cscale = max(1.0, float(np.linalg.norm(cz_raw)))
+    cz = cz_raw / cscale
+    if n == 0 or not blk:
+        return _trivial(c, blk, V, g, finish)
+    # a moment in no block and no equality row is free: unbounded if it costs, else pinned at 0
+    untouched = (sum(b.col_norms for b in blk) == 0) & (np.abs(V).sum(axis=1) == 0)
+    if np.any(untouched & (cz != 0)):
+        j = int(np.flatnonzero(untouched & (cz != 0))[0]) + 1
+        return finish("unbounded", None, None, None, 0, 0.0, np.inf, np.inf,
+                      f"y[{j}] has a nonzero cost and appears in no constraint")
+    pinned = untouched.astype(np.float64)
+
+    normC = np.sqrt(sum(np.sum(b.C**2) for b in blk))
+    normc = np.linalg.norm(cz)
+    norm_g = np.linalg.norm(g)
+    nu = sum(b.s for b in blk)
+
+    # SDPT3-style infeasible starting point
+    z = np.zeros(n)
+    lam = np.zeros(V.shape[1])
+    X, S = [], []
+    for b in blk:
+        an = b.col_norms
+        big = an > 0
+        xi = max(10.0, np.sqrt(b.s), np.sqrt(b.s) * float(np.max((1 + np.abs(cz[big])) / (1 + an[big]), initial=0)))
+        eta = max(10.0, np.sqrt(b.s), float(an.max(initial=0)), float(np.linalg.norm(b.C)))
+        X.append(xi * np.eye(b.s))
+        S.append(eta * np.eye(b.s))
+
+    best = None  # (merit, z, lam, X, S, pinf, dinf, gap, pobj, dobj)
+    status, message = "error", "iteration limit reached"
+    it = 0
+    prev_alpha = 1.0
+    last_steps = (0.0, 0.0, 0.0)
+    limit = [0, 0]
+    reg = 0.0
+    stall = 0
+    gaps: list[float] = []
+    for it in range(max_iter + 1):
+        Az = [b.apply(z) for b in blk]
+        Rp = [b.C + a - Sj for b, a, Sj in zip(blk, Az, S)]
+        re = g - V.T @ z
+        AX = sum(b.adjoint(Xj) for b, Xj in zip(blk, X))
+        rd = cz - AX - V @ lam
+        pobj = float(cz @ z)
+        dobj_raw = float(-sum(np.sum(b.C * Xj) for b, Xj in zip(blk, X)) + g @ lam)
+        xs = float(sum(np.sum(Xj * Sj) for Xj, Sj in zip(X, S)))
+        mu = xs / nu
+        pinf = (np.sqrt(sum(np.sum(R**2) for R in Rp)) + np.linalg.norm(re)) / (1 + normC + norm_g)
+        dinf = np.linalg.norm(rd) / (1 + normc)
+        denom = 1 + abs(pobj) + abs(dobj_raw)
+        gap = max(abs(pobj - dobj_raw), xs) / denom
+        merit = max(pinf, dinf, gap)
+        if np.isfinite(merit) and (best is None or merit < best[0]):
+            best = (merit, z.copy(), lam.copy(), [x.copy() for x in X], pinf, dinf, gap, pobj, dobj_raw)
+        log("ipm %3d  pobj %+.9e  dobj %+.9e  pinf %.1e  dinf %.1e  gap %.1e  mu %.1e  steps %.2f %.2f  sigma %.1e  t %.2f  reg %.0e  limit %s",
+            it, c0 + cscale * pobj, c0 + cscale * dobj_raw, pinf, dinf, gap, mu, *last_steps,
+            time.perf_counter() - start, reg, limit)
+        if merit <= tol:
+            status, message = "optimal", "converged"
+            break
+        gaps.append(gap)
+        if max(pinf, dinf) <= tol and gap <= gap_tol and len(gaps) > 5 and gap > 0.8 * gaps[-6]:
+            message = "the gap closes only linearly"  # accepted as optimal below, at the best iterate
+            break
+        # infeasibility certificates
+        if dobj_raw > 0:
+            ray = np.linalg.norm(AX + V @ lam) / dobj_raw
+            if ray < _INFEAS_TOL and dobj_raw > 1e3 * (1 + abs(pobj)) :
+                status, message = "infeasible", f"dual ray: ||A*(X)+V lambda|| / (g'l - <C,X>) = {ray:.1e}"
+                break
+        if pobj < 0:
+            hom = np.sqrt(sum(np.sum((a - Sj) ** 2) for a, Sj in zip(Az, S)) + np.sum((V.T @ z) ** 2))
+            ray = hom / (-pobj)
+            if ray < _INFEAS_TOL and -pobj > 1e3 * (1 + abs(dobj_raw)):
+                status, message = "unbounded", f"primal ray: ||A(z)-S|| / (-c'z) = {ray:.1e}"
+                break
+        if not np.isfinite(merit):
+            message = "non-finite iterate"
+            break
+        if it == max_iter:
+            break
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            message = "time limit reached"
+            break
+
+        # factorisations of the cones
+        fS = [_inv_chol(Sj) for Sj in S]
+        fX = [_inv_chol(Xj) for Xj in X]
+        if any(f is None for f in fS) or any(f is None for f in fX):
+            message = "lost positive definiteness"
+            break
+        LS = [f[1] for f in fS]  # inverse Cholesky factors, for the step lengths
+        LX = [f[1] for f in fX]
+        Sinv = [Li.T @ Li for Li in LS]
+        H = schur.assemble(Sinv, LS, [f[0] for f in fX], X)
+        H = 0.5 * (H + H.T)
+        H[np.diag_indices(n)] += pinned
+        newton = _NewtonSolver(H, V)
+        reg = newton.regularised
+        if not newton.ok:
+            message = "Schur complement could not be factored"
+            break
+
+        def direction(sigma_mu, corr):
+            # rhs = A^*(sigma mu Sinv - X - (X Rp + corr) Sinv) - rd
+            rhs = -rd.copy()
+            for k, b in enumerate(blk):
+                Mk = X[k] @ Rp[k]
+                if corr is not None:
+                    Mk = Mk + corr[k]
+                G = sigma_mu * Sinv[k] - X[k] - Mk @ Sinv[k]
+                rhs += b.adjoint(G)
+            dz, dlam = newton.solve(rhs, re)
+            dS = [b.apply(dz) + R for b, R in zip(blk, Rp)]
+            dX = []
+            for k in range(len(blk)):
+                Mk = X[k] @ dS[k]
+                if corr is not None:
+                    Mk = Mk + corr[k]
+                G = sigma_mu * Sinv[k] - X[k] - Mk @ Sinv[k]
+                dX.append(0.5 * (G + G.T))
+            return dz, dlam, dS, dX
+
+        def steps(dS, dX):
+            sp = [_max_step(L, D) for L, D in zip(LS, dS)]
+            sd = [_max_step(L, D) for L, D in zip(LX, dX)]
+            limit[:] = [int(np.argmin(sp)), int(np.argmin(sd))]
+            return min(sp), min(sd)
+
+        # predictor
+        dz, dlam, dS, dX = direction(0.0, None)
+        ap, ad = steps(dS, dX)
+        ap, ad = min(1.0, ap), min(1.0, ad)
+        mu_aff = sum(np.sum((Xj + ad * d1) * (Sj + ap * d2)) for Xj, d1, Sj, d2 in zip(X, dX, S, dS)) / nu
+        sigma = min(1.0, max(0.0, mu_aff / mu) ** 3) if mu > 0 else 0.0
+        # corrector
+        corr = [dXk @ dSk for dXk, dSk in zip(dX, dS)]
+        dz, dlam, dS, dX = direction(sigma * mu, corr)
+        ap, ad = steps(dS, dX)
+        frac = max(0.9, min(_STEP_FRACTION, 0.9 + 0.08 * prev_alpha))
+        ap, ad = min(1.0, frac * ap), min(1.0, frac * ad)
+        prev_alpha = min(ap, ad)
+        last_steps = (ap, ad, sigma)
+        z = z + ap * dz
+        S = [Sj + ap * d for Sj, d in zip(S, dS)]
+        lam = lam + ad * dlam
+        X = [Xj + ad * d for Xj, d in zip(X, dX)]
+        stall = stall + 1 if max(ap, ad) < 1e-6 else 0
+        if stall >= 5:
+            message = "step lengths collapsed"
+            it += 1
+            break
+    else:  # pragma: no cover - the loop always breaks
+        pass
+
+    if status in ("infeasible",):
+        Xs = [cscale * x for x in X]
+        return finish(status, None, None, Xs, it, pinf, dinf, gap, message, None)
+    if status == "unbounded":
+        y = np.concatenate([[1.0], z])
+        return finish(status, y, None, None, it, pinf, dinf, gap, message, None)
+    if status != "optimal" and best is not None:
+        merit, z, lam, X, pinf, dinf, gap, pobj, dobj_raw = best
+        accept = max(tol, _ACCEPT_FEAS)
+        if max(pinf, dinf) <= accept and gap <= gap_tol:
+            status = "optimal"
+            message = f"{message}; residuals below {accept:.0e}, relative gap {gap:.1e}"
+        elif merit <= max(1e-6, np.sqrt(tol)):
+            status = "optimal_inaccurate"
+            message = f"{message}; best iterate has relative accuracy {merit:.1e}"
+    if status not in ("optimal", "optimal_inaccurate"):
+        y = np.concatenate([[1.0], z]) if np.all(np.isfinite(z)) else None
+        return finish("error", y, None, None, it, pinf, dinf, gap, message, None)
+    y = np.concatenate([[1.0], z])
+    objective = c0 + float(cz_raw @ z)
+    return finish(status, y, objective, [cscale * x for x in X], it, pinf, dinf, gap, message,
+                  c0 + cscale * dobj_raw)
+
+
+def _trivial(c, blk, V, g, finish) -> LMIResult:
+    """No free moment (``m = 1``) or no cone: the answer is read off directly."""
+    n = c.shape[0] - 1
+    if n == 0:
+        for b in blk:
+            if np.linalg.eigvalsh(b.C)[0] < -1e-12:
+                return finish("infeasible", None, None, None, 0, np.inf, 0.0, 0.0, "y = e_0 violates an LMI")
+        return finish("optimal", np.ones(1), float(c[0]), [np.zeros((b.s, b.s)) for b in blk], 0, 0.0, 0.0, 0.0,
+                      "trivial problem", float(c[0]))
+    # no cone: a linear program over an affine set
+    z = V @ g
+    cz = c[1:]
+    proj = cz - V @ (V.T @ cz)
+    if np.linalg.norm(proj) > 1e-12 * (1 + np.linalg.norm(cz)):
+        return finish("unbounded", np.concatenate([[1.0], z]), None, None, 0, 0.0, np.inf, np.inf,
+                      "no LMI block and the objective is not constant on the affine set")
+    obj = float(c[0] + cz @ z)
+    return finish("optimal", np.concatenate([[1.0], z]), obj, [], 0, 0.0, 0.0, 0.0, "affine problem", obj)
+
+
+OPTIONS = {
+    "tol": "a positive finite number",
+    "gap_tol": "a positive finite number",
+    "max_iter": "an integer >= 1",
+    "time_limit": "seconds > 0",
+}
+"""The keywords :func:`solve_lmi` takes through ``solver_options``, with what each allows."""
+
+
+def _valid_value(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if key == "max_iter":
+        return isinstance(value, (int, np.integer)) and value >= 1
+    return isinstance(value, (int, float, np.integer, np.floating)) and bool(value > 0) and (
+        key == "time_limit" or bool(np.isfinite(value))
+    )
+
+
+class IPMRoute:
+    """The relaxation's sparse maps handed to :func:`solve_lmi`; numerical failures become statuses."""
+
+    usable_without_cvxpy = True
+
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """Names and values of ``solver_options`` for the built-in IPM."""
+        for key, value in options.items():
+            if key not in OPTIONS:
+                raise InvalidOptionError(
+                    f"Invalid option `solver_options`: {key!r} (= {value!r}) is not an option of IPM; "
+                    f"allowed: {', '.join(map(repr, OPTIONS))}"
+                )
+            if not _valid_value(key, value):
+                raise InvalidOptionError(
+                    f"Invalid option `solver_options[{key!r}]={value!r}` for IPM: expected {OPTIONS[key]}"
+                )
+
+    def solve(self, relaxation: Any, spec: Any, options: Mapping[str, Any] | None, verbose: bool) -> RelaxationSolution:
+        opts = {**spec.defaults, **(options or {})}
+        unknown = sorted(set(opts) - set(OPTIONS))
+        if unknown:
+            raise InvalidOptionError(
+                f"Invalid option `solver_options`: {', '.join(map(repr, unknown))} not understood by IPM; "
+                f"allowed: {', '.join(map(repr, OPTIONS))}"
+            )
+        start = time.perf_counter()
+        equality = relaxation.equality_map if relaxation.equality_map.shape[0] else None
+        try:
+            out = solve_lmi(relaxation.objective_vector, relaxation.psd_maps, equality, verbose=verbose, **opts)
+            raw, moments, iters, bound = out.status, out.y, out.iterations, out.dual_objective
+            duals = None if out.dual is None else tuple(out.dual)
+            if out.message:
+                raw = f"{raw}: {out.message}"
+        except (np.linalg.LinAlgError, MemoryError, ValueError, FloatingPointError) as exc:
+            raw, moments, iters, bound = f"solver_error: {type(exc).__name__}: {exc}", None, None, None
+            duals = None
+        wall = time.perf_counter() - start
+        times = {"build": relaxation.build_time, "compile": 0.0, "solve": wall, "wall": wall}
+        return solution_of(relaxation, map_status(raw.split(":")[0]), raw, moments, times, iters, bound, duals)
