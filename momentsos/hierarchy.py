@@ -289,8 +289,8 @@ def _chain_answer(attempts: list[PolyOptResult], lower_orders: list[PolyOptResul
     chain order: interior-point solvers come first and are, as a rule, the more accurate). An
     infeasibility or unboundedness claim is replaced by an earlier approximately feasible answer;
     and an INFEASIBLE from a cvxpy solver after accurately feasible lower orders becomes a
-    SOLVER_ERROR: only IPM checks its Farkas ray, and the scaled planted fuzzing found SCS and
-    CLARABEL calling feasible, badly scaled equalities infeasible (47 and 2 cases).
+    SOLVER_ERROR: only IPM checks its Farkas ray, and first-order or unchecked claims of
+    infeasibility on badly scaled equalities are not proofs.
     """
     res = attempts[-1]
     if res.status in (Status.INACCURATE, Status.SOLVER_ERROR):
@@ -375,7 +375,7 @@ def _best_bound(results: Sequence[PolyOptResult]) -> PolyOptResult:
 
 
 def _verify(res: PolyOptResult, user_box: Any) -> PolyOptResult:
-    """Attach the rigorous lower bound of :mod:`momentsos.verified` (or the reason there is none)."""
+    """Attach the rigorous lower bound of :mod:`momentsos.certify.verified` (or the reason there is none)."""
     if res.certificate is None:
         return dataclasses.replace(res, verification=VerifiedBound(None, "no SOS certificate (the solver returned no dual)"))
     derived, why = derive_box(res.problem)

@@ -24,8 +24,8 @@ __all__ = ["Polynomial"]
 
 def _unique_rows(rows: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """``np.unique(rows, axis=0, return_inverse=True)`` (same order: lexicographic by column), by
-    one lexsort; np.unique's structured-dtype path costs ~50 us even on a handful of rows, and
-    the SOS certificate builds hundreds of polynomials."""
+    one lexsort (np.unique's structured-dtype path is slow on the many small polynomials of an SOS
+    certificate)."""
     if rows.shape[1] == 0:
         return rows[:1], np.zeros(rows.shape[0], dtype=np.int64)
     order = np.lexsort(rows.T[::-1])

@@ -24,8 +24,7 @@ their polynomial's largest coefficient are ignored in both decisions.
 Below ``SPREAD_TOL``, an objective whose coefficients are all below ``OBJECTIVE_FLOOR`` (0.5) is
 still divided by a power of two that brings its largest coefficient into ``[1, 2)``: ``gap_tol`` is
 relative to ``max(1, |value|)``, so on a uniformly tiny objective it would be absolute and loose
-(found by the badly scaled planted suite: points 1e-2 off a minimizer certified at objective scale
-1e-3).
+(at objective scale 1e-3, points 1e-2 off a minimizer would pass).
 
 Balancing cannot fix every problem: ``1e6 (x - 1)^2 + 1e-6 (y^2 - 1)^2`` is a sum of two parts of
 very different size in separate variables, and no diagonal scaling brings both to order one. There

@@ -139,11 +139,11 @@ class PolyOptResult:
         None for ``sparsity="none"``.
     certificate : SOSCertificate or None
         The dual side: ``objective - bound`` written as ``sigma_0 + sum_j g_j sigma_j + sum_i h_i p_i``
-        plus an explicit residual polynomial (:mod:`momentsos.sos`); None when the solver returned
+        plus an explicit residual polynomial (:mod:`momentsos.certify.sos`); None when the solver returned
         no dual matrices.
     verified_lower_bound : float or None
         A float provably below the minimum (over the feasible set, within the box when one was
-        given): :mod:`momentsos.verified`. It trusts nothing the solver claims, so it holds for an
+        given): :mod:`momentsos.certify.verified`. It trusts nothing the solver claims, so it holds for an
         INACCURATE solve too. None when no box is known or there is no certificate;
         ``verification.reason`` says why.
     verification : VerifiedBound or None

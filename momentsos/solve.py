@@ -77,7 +77,7 @@ def minimize(
             Exploit correlative sparsity (one moment matrix per clique of the variables), term
             sparsity (TSSOS block moment matrices, climbing the support steps to the fixed point
             before the next order), both (CS-TSSOS) or, without constraints, the Newton polytope
-            (one moment matrix over the reduced basis of :mod:`momentsos.newton`, same bound as the
+            (one moment matrix over the reduced basis of :mod:`momentsos.relax.newton`, same bound as the
             dense one; when its full leading block is not flat the order is re-solved densely);
             "auto" uses correlative sparsity when its cliques hold at most half the dense moments,
             else the Newton basis on an unconstrained problem when it drops monomials, and reports

@@ -162,7 +162,7 @@ def _newton_polish(f: Polynomial, x0: NDArray[np.float64], max_iter: int) -> tup
             return x, False
         if slope / 2 <= rounding:
             # f is converged to rounding; in the quadratic region one more full step squares the
-            # error of the point (the camel's gradients: 6e-10 before it, 1e-16 after)
+            # error of the point
             trial = x - d
             return (trial if float(f.evaluate(trial)) <= fx + rounding else x), True
         for t in 0.5 ** np.arange(40):

@@ -4,7 +4,7 @@ For a moment matrix of order ``k`` and the shift ``d = max(1, max_j ceil(deg g_j
 truncation at ``t`` is *flat* when ``rank M_t(y) = rank M_{t-d}(y)`` for some ``t`` in ``[d, k]``
 (Curto-Fialkow; Lasserre 2009, Thm 6.18; GloptiPoly 3). Flatness says that ``y`` truncated at
 ``2t`` has an atomic representing measure with ``rank M_t`` atoms in the feasible set; evaluating
-those atoms (:mod:`momentsos.certify`) turns it into a certificate.
+those atoms (:mod:`momentsos.certify.atoms`) turns it into a certificate.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def check_flatness(moment_matrix: MomentMatrix, shift: int, rank_check: RankChec
     shift : int
         ``d = max(1, max_j ceil(deg g_j / 2))``.
     rank_check : RankCheck, optional
-        Rank strategy; :class:`~momentsos.rank.LargestGapRank` by default.
+        Rank strategy; :class:`~momentsos.certify.rank.LargestGapRank` by default.
     """
     rank_check = rank_check or LargestGapRank()
     decisions: list[RankDecision] = []

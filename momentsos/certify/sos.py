@@ -21,7 +21,7 @@ A numerical certificate is never exact. :class:`SOSCertificate` keeps the identi
 
 where the residual polynomial ``r`` has zero constant term (``b`` absorbs it) and its coefficients are
 what the solver's dual infeasibility left over. Whether ``b`` is then a proven bound depends on the
-size of ``r`` and on how far ``Q_j`` are from PSD; :mod:`momentsos.verified` turns this into a
+size of ``r`` and on how far ``Q_j`` are from PSD; :mod:`momentsos.certify.verified` turns this into a
 rigorous statement on a bounded feasible set.
 
 The certificate is built from a generic list of :class:`GramBlock` (Gram matrix, monomial basis,
@@ -129,7 +129,7 @@ class SOSCertificate:
     -----
     The identity holds exactly by definition of ``residual``; it proves ``objective >= bound`` on
     the feasible set only when every ``sigma_j`` is SOS and the residual is nonnegative there.
-    :func:`momentsos.verified.verify_certificate` checks that rigorously on a box.
+    :func:`momentsos.certify.verified.verify_certificate` checks that rigorously on a box.
     """
 
     objective: Polynomial
@@ -220,7 +220,7 @@ class SOSCertificate:
     def unscale(self, scaling: Scaling, objective: Polynomial, inequalities: Sequence[Polynomial],
                 equalities: Sequence[Polynomial], variables: tuple[sp.Symbol, ...]) -> SOSCertificate:
         """The certificate of the original problem from one of its balanced version (see
-        :mod:`momentsos.scaling`: ``x = 2^t x'`` and ``p = 2^{u_p} p'``).
+        :mod:`momentsos.reductions`: ``x = 2^t x'`` and ``p = 2^{u_p} p'``).
 
         Substituting ``x' = 2^{-t} x`` and multiplying by ``2^{u_f}`` maps each Gram matrix to
         ``2^{u_f - u_j} D Q_j D`` with ``D = diag(2^{-a.t})`` over its basis, and each ``p_i`` likewise;
@@ -365,7 +365,7 @@ def _least_squares(A: sparse.csr_matrix, b: NDArray[np.float64]) -> NDArray[np.f
 def relaxation_certificate(relaxation: MomentRelaxation, grams: Sequence[NDArray[np.float64]]) -> SOSCertificate | None:
     """The certificate of a solved relaxation from the dual matrices of its PSD blocks, in block order.
 
-    A dense :class:`~momentsos.relaxation.MomentRelaxation` has the moment matrix first, then one
+    A dense :class:`~momentsos.relax.dense.MomentRelaxation` has the moment matrix first, then one
     block per inequality. A relaxation with explicit blocks (an attribute ``blocks`` whose items have
     ``rows``, the exponent rows of the block, and ``constraint``, ``-1`` for a moment matrix or the
     index of its inequality, plus ``equality_multipliers``, the rows ``a`` of the equality rows

@@ -60,7 +60,7 @@ class SparseCertificate(Certificate):
     Attributes
     ----------
     method : str
-        "flat_cliques", "first_moments" or "" (see :class:`~momentsos.sparsity.SparsityReport`).
+        "flat_cliques", "first_moments" or "" (see :class:`~momentsos.relax.report.SparsityReport`).
     complete : bool
         Whether the atoms are all the minimizers the relaxation represents (False when atoms were
         glued across cliques without a one-to-one match, or came from first-order moments).

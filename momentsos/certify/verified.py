@@ -2,7 +2,7 @@
 
 Method
 ------
-Take a certificate ``f - b = sum_j g_j v_j^T Q_j v_j + sum_i h_i p_i + r`` (:mod:`momentsos.sos`;
+Take a certificate ``f - b = sum_j g_j v_j^T Q_j v_j + sum_i h_i p_i + r`` (:mod:`momentsos.certify.sos`;
 ``g_0 = 1``) whose Gram matrices ``Q_j`` and multipliers ``p_i`` are floating-point numbers, and a
 box ``[l, u]`` that contains the feasible set (derived from the constraints, or given by the user).
 

@@ -6,7 +6,7 @@ Two kinds of structure make a moment relaxation smaller without leaving the hier
   edge ``{i, j}`` when ``x_i`` and ``x_j`` meet in one term of the objective or in one
   constraint (all variables of a constraint are pairwise joined). Its chordal extension's maximal
   cliques ``I_1, ..., I_p`` replace the single moment matrix over all variables by one moment
-  matrix per clique (:mod:`momentsos.sparse_relaxation`).
+  matrix per clique (:mod:`momentsos.relax.sparse`).
 * **Term sparsity** [WML21a, WML21b]. For a monomial basis ``B`` the *tsp graph* has one node
   per monomial and an edge ``{b, c}`` when ``b + c + supp(g)`` meets the current support ``S``;
   its chordal extension's maximal cliques split the moment or localizing matrix into blocks, and
@@ -20,7 +20,7 @@ Chordal extensions, selected by ``chordal_extension``:
 ``"maximal"``
     Every connected component completed to a clique ("block" closure in TSSOS). Larger blocks,
     stronger bounds; with term sparsity its fixed point gives the dense bound (see
-    :mod:`momentsos.sparse_relaxation`).
+    :mod:`momentsos.relax.sparse`).
 
 Graphs here are adjacency lists (``list[set[int]]``); the graphs of POPs are small (variables, or
 the monomials of one clique), so set operations are cheaper than any matrix machinery.

@@ -165,7 +165,7 @@ class SparseMomentRelaxation(MomentRelaxation):
         self.problem = problem
         self.newton_full_degree = newton_full_degree
         self.blocks = blocks
-        self.equality_multipliers = equality_multipliers  # read by momentsos.sos for the certificate
+        self.equality_multipliers = equality_multipliers  # read by momentsos.certify.sos for the certificate
         self.decomposition = decomposition
         self.full_cliques = full_cliques
         n = problem.nvars

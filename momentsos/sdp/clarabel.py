@@ -41,7 +41,7 @@ __all__ = ["ClarabelOutcome", "ClarabelRoute", "svec_map", "smat", "solve_clarab
 
 _SQRT2 = float(np.sqrt(2.0))
 
-# Clarabel's status names (str(solution.status)) -> the status strings of momentsos.solvers
+# Clarabel's status names (str(solution.status)) -> the status strings of momentsos.sdp
 _STATUS = {
     "Solved": "optimal",
     "AlmostSolved": "optimal_inaccurate",
@@ -60,7 +60,7 @@ _STATUS = {
 class ClarabelOutcome:
     """One Clarabel solve of the moment SDP.
 
-    ``status`` is a status string of :func:`momentsos.solvers.map_status`, ``raw_status`` Clarabel's
+    ``status`` is a status string of :func:`momentsos.sdp.map_status`, ``raw_status`` Clarabel's
     own name (or the exception text); ``y`` and ``duals``
     are None when Clarabel returned no solution; ``assemble_time`` is the conic data construction,
     ``solve_time`` Clarabel's own clock.
@@ -116,9 +116,8 @@ def _svec_rows(s: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
 
 def _csc(rows: NDArray[np.int64], cols: NDArray[np.int64], values: NDArray[np.float64],
          shape: tuple[int, int]) -> sparse.csc_matrix:
-    """The CSC matrix of COO triplets, duplicates summed, built with numpy alone (with scipy's COO
-    conversion the assembly of the Newton-reduced camel took 0.29 ms, against 0.16 ms now and a
-    0.5 ms solve)."""
+    """The CSC matrix of COO triplets, duplicates summed, built with numpy alone (scipy's COO
+    conversion costs as much as a small solve)."""
     key = cols * shape[0] + rows
     order = np.argsort(key, kind="stable")
     key = key[order]
@@ -194,7 +193,7 @@ def solve_clarabel(
     """Minimise ``c^T y`` subject to ``y_0 = 1``, ``equality @ y = 0`` and ``mat(B_j y) >= 0``.
 
     ``blocks`` are row-major vec maps of ``s_j x s_j`` matrices (as
-    :attr:`momentsos.relaxation.MomentRelaxation.psd_maps`). ``options`` are Clarabel settings by
+    :attr:`momentsos.relax.dense.MomentRelaxation.psd_maps`). ``options`` are Clarabel settings by
     name; an unknown name or a value of the wrong type raises :class:`InvalidOptionError`.
     Solver failures are statuses (``ClarabelOutcome.status``), never exceptions.
     """
@@ -204,7 +203,7 @@ def solve_clarabel(
     start = time.perf_counter()
     m = len(c)
     # one COO triplet list for the whole constraint matrix: scipy's per-block products and vstack
-    # cost more than the solve itself on small relaxations (0.5 ms of a 1.6 ms camel solve)
+    # cost more than the solve itself on small relaxations
     parts = [(np.zeros(1, np.int64), np.zeros(1, np.int64), np.ones(1))]
     cones: list[Any] = []
     sizes: list[int] = []

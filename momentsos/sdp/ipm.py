@@ -1,6 +1,6 @@
 """A primal-dual interior-point method for moment relaxations in LMI form, in numpy and scipy only.
 
-The problem (the shape every :class:`~momentsos.relaxation.MomentRelaxation` produces) is
+The problem (the shape every :class:`~momentsos.relax.dense.MomentRelaxation` produces) is
 
 .. math::
 

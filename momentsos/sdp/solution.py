@@ -64,7 +64,7 @@ class RelaxationSolution:
     num_iters : int or None
     duals : tuple of ndarray or None
         The dual matrices of the PSD blocks in block order (moment matrix, then one per
-        inequality): the Gram matrices of the SOS certificate (:mod:`momentsos.sos`).
+        inequality): the Gram matrices of the SOS certificate (:mod:`momentsos.certify.sos`).
     """
 
     status: SolverStatus
