@@ -1,9 +1,9 @@
 """Fuzzing campaign: solve planted networks and grade every certificate.
 
 ``python benchmarks/nets_fuzz.py --count 200`` draws ``count`` planted networks
-(:func:`nets.planted.planted_network`: a seeded random net, random true activations and noiseless
+(:func:`nets.polynet.planted.planted_network`: a seeded random net, random true activations and noiseless
 data, so the global minimum of the loss is 0), solves each with :func:`nets.solve_global` and grades
-the result with :func:`nets.planted.check_fit`. It prints the grades per loss and exits with 1 when a
+the result with :func:`nets.polynet.planted.check_fit`. It prints the grades per loss and exits with 1 when a
 certificate is wrong.
 """
 
@@ -16,7 +16,7 @@ import warnings
 from collections import Counter
 
 from nets import solve_global
-from nets.planted import check_fit, planted_network
+from nets.polynet.planted import check_fit, planted_network
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,6 @@ import time
 import numpy as np
 
 import nets
-from nets.frontend import format_polynomial
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(fit.minimizers) > 1:
         print(f"{len(fit.minimizers)} global minimizers: the data do not identify the activations; the first is shown")
     for l, (found, true) in enumerate(zip(fit.coefficients, truth), start=1):
-        print(f"  p_{l}(t) recovered {format_polynomial(found)}")
-        print(f"  p_{l}(t) true      {format_polynomial(true)}")
+        print(f"  p_{l}(t) recovered {nets.format_polynomial(found)}")
+        print(f"  p_{l}(t) true      {nets.format_polynomial(true)}")
     error = np.linalg.norm(np.concatenate(fit.coefficients) - np.concatenate(truth))
     print(f"coefficient error ||c_true - c_found||_2 = {error:.2e}")
     print(f"time: build {fit.build_time:.3f} s, solve {fit.solve_time:.2f} s, total {elapsed:.2f} s")

@@ -1,4 +1,4 @@
-"""Numeric expansion of a :class:`~nets.polynet.PolyNet` into polynomials of its unknown coefficients.
+"""Numeric expansion of a :class:`~nets.polynet.model.PolyNet` into polynomials of its unknown coefficients.
 
 For fixed weights and data, every pre-activation ``v_l(x_i)`` and every output ``f(x_i; c)`` is a
 polynomial in the unknown activation coefficients ``c``. They are computed here with numpy, for all
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nets.polynet import PolyNet
+from nets.polynet.model import PolyNet
 
 __all__ = ["PolyArray", "expand_outputs", "expand_hidden"]
 

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["PolyNet", "InvalidNetworkError", "InvalidDataError", "synthetic_data"]
+__all__ = ["PolyNet", "InvalidNetworkError", "InvalidDataError", "synthetic_data", "format_polynomial"]
 
 
 class InvalidNetworkError(ValueError):
@@ -361,7 +361,7 @@ class PolyNet:
         device: Any = None,
         dtype: Any = None,
     ) -> Any:
-        """This network as a :class:`nets.torch_net.PolyNetModule` (an ``nn.Module``; imports torch).
+        """This network as a :class:`nets.polynet.module.PolyNetModule` (an ``nn.Module``; imports torch).
 
         Parameters
         ----------
@@ -383,8 +383,8 @@ class PolyNet:
         >>> module(torch.tensor([[1.0, 2.0]])).tolist()
         [[5.0]]
         """
-        from nets.activations import PolynomialActivation  # noqa: PLC0415 - torch stays optional
-        from nets.torch_net import PolyNetModule  # noqa: PLC0415
+        from nets.activations.series import PolynomialActivation  # noqa: PLC0415 - torch stays optional
+        from nets.polynet.module import PolyNetModule  # noqa: PLC0415
 
         if coefficients is None:
             coefficients = [PolynomialActivation(d).initial_coefficients() for d in self.degrees]
@@ -445,3 +445,23 @@ def synthetic_data(
     X = rng.standard_normal((int(nsamples), net.widths[0]))
     Y = net.forward(X, coefficients) + noise * rng.standard_normal((int(nsamples), net.widths[-1]))
     return X, Y
+
+
+def format_polynomial(coefficients: ArrayLike, variable: str = "t", precision: int = 6) -> str:
+    """``c_0 + c_1 t + ... + c_d t^d`` as text (ascending powers; zero terms skipped).
+
+    >>> format_polynomial([1.0, 1.0, -2.0])
+    '1 + t - 2 t^2'
+    >>> format_polynomial([0.5, 0.0, 0.25], precision=3)
+    '0.5 + 0.25 t^2'
+    """
+    parts: list[str] = []
+    for j, c in enumerate(np.asarray(coefficients, dtype=np.float64)):
+        if c == 0:
+            continue
+        mag = f"{abs(c):.{precision}g}"
+        mono = "" if j == 0 else (variable if j == 1 else f"{variable}^{j}")
+        body = mag if not mono else (mono if mag == "1" else f"{mag} {mono}")
+        sign = "-" if c < 0 else "+"
+        parts.append((sign if sign == "-" else "") + body if not parts else f" {sign} {body}")
+    return "".join(parts) or "0"

@@ -1,9 +1,14 @@
-"""A :class:`~nets.polynet.PolyNet` as a PyTorch module, for gradient-descent training.
+"""A :class:`~nets.polynet.model.PolyNet` as a PyTorch module, for gradient-descent training.
 
 :class:`PolyNetModule` computes exactly the function of :meth:`PolyNet.forward
-<nets.polynet.PolyNet.forward>`: ``v_l = W_l h_{l-1} + b_l``, ``h_l = p_l(v_l)``, ``f = W_{D+1} h_D + b_{D+1}``,
-with one :class:`~nets.activations.PolynomialActivation` (ascending powers, Horner) per hidden layer.
-Build it with :meth:`PolyNet.to_torch <nets.polynet.PolyNet.to_torch>`.
+<nets.polynet.model.PolyNet.forward>`: ``v_l = W_l h_{l-1} + b_l``, ``h_l = p_l(v_l)``, ``f = W_{D+1} h_D + b_{D+1}``,
+with one :class:`~nets.activations.series.PolynomialActivation` (ascending powers, Horner) per hidden
+layer. Build it with :meth:`PolyNet.to_torch <nets.polynet.model.PolyNet.to_torch>`.
+
+This module reads the net only through its attributes and methods (``weights``, ``biases``,
+``degrees``, ``normalize``, ``depth``, ``check_coefficients``, ``vector_from_coefficients``) and
+builds :meth:`PolyNetModule.to_polynet` with the class of the net it was given, so it does not import
+:mod:`nets.polynet.model`, whose :meth:`~nets.polynet.model.PolyNet.to_torch` imports it.
 
 Weights and biases are buffers (fixed, the paper's model) or, with ``learn_weights=True``, parameters.
 
@@ -20,14 +25,14 @@ rescaling ``p_l -> tau p_l``, ``W_{l+1} -> W_{l+1} / tau`` leaves the output unc
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
-from nets.activations import PolynomialActivation
-from nets.polynet import PolyNet
+from nets.activations.series import PolynomialActivation
 
 __all__ = ["PolyNetModule"]
 
@@ -42,7 +47,7 @@ def _fix_constant(grad: torch.Tensor) -> torch.Tensor:
 class PolyNetModule(nn.Module):
     r"""The polynomial-activation network of [ZNT26] as an ``nn.Module``.
 
-    Prefer :meth:`PolyNet.to_torch <nets.polynet.PolyNet.to_torch>`, which validates its input.
+    Prefer :meth:`PolyNet.to_torch <nets.polynet.model.PolyNet.to_torch>`, which validates its input.
 
     Parameters
     ----------
@@ -79,7 +84,7 @@ class PolyNetModule(nn.Module):
 
     def __init__(
         self,
-        net: PolyNet,
+        net: Any,
         coefficients: Sequence[ArrayLike],
         learn_weights: bool = False,
         device: torch.device | str | None = None,
@@ -91,6 +96,7 @@ class PolyNetModule(nn.Module):
         dtype = torch.float64 if dtype is None else dtype
         net.vector_from_coefficients(coefficients)  # validates shapes and the normalised constants
         coefs = net.check_coefficients(coefficients)
+        self._net_class = type(net)  # for to_polynet
         self.degrees = tuple(net.degrees)
         self.normalize = net.normalize
         self.learn_weights = learn_weights
@@ -131,10 +137,10 @@ class PolyNetModule(nn.Module):
         """Current activation coefficients, one float64 array per layer in ascending powers."""
         return [a.coefficients.detach().cpu().double().numpy().copy() for a in self.activations]
 
-    def to_polynet(self) -> PolyNet:
+    def to_polynet(self) -> Any:
         """A :class:`PolyNet` with the module's current weights and biases (same degrees, normalisation)."""
         pairs = self.layer_weights()
-        return PolyNet(
+        return self._net_class(
             [w.detach().cpu().double().numpy() for w, _ in pairs],
             self.degrees,
             biases=[b.detach().cpu().double().numpy() for _, b in pairs],

@@ -1,4 +1,4 @@
-"""Planted networks: random :class:`~nets.polynet.PolyNet` models with known activations and
+"""Planted networks: random :class:`~nets.polynet.model.PolyNet` models with known activations and
 noiseless data, so the global minimum of the training loss is known to be 0.
 
 For a seeded random net (weights ``W_l ~ N(0, 1 / m_{l-1})``, :meth:`PolyNet.random`), random true
@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from nets.polynet import PolyNet, synthetic_data
+from nets.polynet.losses import Loss, loss_value
+from nets.polynet.model import PolyNet, synthetic_data
 
 __all__ = ["DEGREES", "PlantedNetwork", "planted_network", "network_loss", "check_fit"]
 
@@ -78,14 +79,10 @@ def planted_network(
 
 def network_loss(planted: PlantedNetwork, coefficients: list[NDArray[np.float64]]) -> float:
     """The training loss at ``coefficients`` by a forward pass (independent of the POP expansion)."""
-    residual = planted.net.forward(planted.X, coefficients) - planted.Y
-    if planted.loss == "linf-mean":
-        return float(np.abs(residual.mean(axis=0)).max())
-    return float((residual**2).sum(axis=1).mean())
-
+    return loss_value(planted.net, coefficients, planted.X, planted.Y, Loss(planted.loss))
 
 def check_fit(planted: PlantedNetwork, fit: Any, tol: float = 1e-5) -> str:
-    """Grade a :class:`~nets.frontend.NetFitResult` against the plant.
+    """Grade a :class:`~nets.polynet.result.NetFitResult` against the plant.
 
     ``"certified"`` (right), ``"wrong"`` (certified but a bound above 0, a returned minimizer with
     positive loss, or a claimed unique minimizer that is not ``c*``; or a BOUND_ONLY bound above

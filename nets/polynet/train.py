@@ -1,4 +1,4 @@
-"""Gradient-descent training of a :class:`~nets.polynet.PolyNet`, the local counterpart of :func:`nets.solve_global`.
+"""Gradient-descent training of a :class:`~nets.polynet.model.PolyNet`, the local counterpart of :func:`nets.solve_global`.
 
 :func:`train_gd` minimises the same losses as :func:`nets.solve_global`, in the same units (the
 loss itself, not the scaled POP objective of :func:`nets.loss_problem`), for data ``(x_i, y_i)``,
@@ -8,25 +8,26 @@ loss itself, not the scaled POP objective of :func:`nets.loss_problem`), for dat
 ``"linf-mean"``: ``||(1/N) sum_i f(x_i; c) - (1/N) sum_i y_i||_inf`` (the paper's loss, non-smooth
 where two outputs tie; gradient methods see a subgradient there).
 
-With ``batch_size`` the sums run over a mini-batch instead of all samples.
+With ``batch_size`` the sums run over a mini-batch instead of all samples. ``loss`` and ``data`` are
+checked by :mod:`nets.polynet.losses`, as for :func:`nets.solve_global`.
 
 Several processes. Under ``torch.distributed`` (for example ``torchrun --nproc_per_node 2 script.py``)
-the same call trains one model data-parallel: every process takes an equal share of each (mini-)batch,
-the loss's sufficient statistics (the residual sum for ``"linf-mean"``, the squared-residual sum for
-``"l2"``) are summed over processes by a differentiable ``all_reduce``, and the module is wrapped in
-``DistributedDataParallel``, which averages the gradients. Each process therefore sees the loss of
-the whole batch, the gradient is that of the whole batch, and the iterates equal the single-process
-ones up to the order of floating-point sums. When launched by ``torchrun`` without an initialised
-process group, :func:`train_gd` initialises one (``gloo`` on CPU, ``nccl`` on CUDA).
+the same call trains one model data-parallel (:mod:`nets.polynet.parallel`): every process takes an
+equal share of each (mini-)batch, the loss's sufficient statistics (the residual sum for
+``"linf-mean"``, the squared-residual sum for ``"l2"``) are summed over processes by a differentiable
+``all_reduce``, and ``DistributedDataParallel`` averages the gradients. Each process therefore sees
+the loss of the whole batch, the gradient is that of the whole batch, and the iterates equal the
+single-process ones up to the order of floating-point sums.
+
+This module imports neither :mod:`momentsos` nor sympy: a
+:class:`~nets.polynet.result.NetFitResult` given as ``init`` is recognised only when
+:mod:`nets.polynet.result` is already loaded (it must be, for such a result to exist).
 """
 
 from __future__ import annotations
 
-import atexit
 import enum
-import gc
 import logging
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -37,9 +38,10 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
 
-from nets.frontend import Loss, format_polynomial
-from nets.polynet import InvalidDataError, PolyNet
-from nets.torch_net import PolyNetModule
+from nets.polynet.losses import Loss, LossName, check_data, check_loss
+from nets.polynet.model import PolyNet, format_polynomial
+from nets.polynet.module import PolyNetModule
+from nets.polynet.parallel import all_reduce_sum, data_parallel, init_distributed, process_device, resolve_device, share
 
 __all__ = ["TrainStatus", "GDResult", "train_gd"]
 
@@ -146,13 +148,6 @@ def _check_choice(value: Any, name: str, allowed: Sequence[str]) -> str:
     return value
 
 
-def _check_loss(loss: Any) -> Loss:
-    try:
-        return loss if isinstance(loss, Loss) else Loss(loss)
-    except ValueError:
-        raise ValueError(f"Invalid `loss={loss!r}`; allowed: {', '.join(repr(m.value) for m in Loss)}") from None
-
-
 def _check_positive_int(value: Any, name: str, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
@@ -160,44 +155,6 @@ def _check_positive_int(value: Any, name: str, allow_none: bool = False) -> int 
         allowed = "None or an int >= 1" if allow_none else "an int >= 1"
         raise ValueError(f"Invalid `{name}={value!r}`; allowed: {allowed}")
     return int(value)
-
-
-def _as_numpy(value: Any) -> Any:
-    return value.detach().cpu().double().numpy() if isinstance(value, torch.Tensor) else value
-
-
-def _check_data(net: PolyNet, data: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    if isinstance(data, np.ndarray) or not isinstance(data, Sequence) or len(data) != 2:
-        raise TypeError(
-            f"`data` must be a pair (X, Y) with X of shape (N, {net.widths[0]}) and Y of shape (N, {net.widths[-1]}); "
-            f"got {type(data).__name__}"
-        )
-    X = net.check_inputs(_as_numpy(data[0]), "X")
-    m_out = net.widths[-1]
-    try:
-        Y = np.array(_as_numpy(data[1]), dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"`Y` must be a real array of shape (N, {m_out}); got {type(data[1]).__name__}") from None
-    if Y.ndim == 1 and m_out == 1:
-        Y = Y[:, None]
-    if Y.shape != (X.shape[0], m_out):
-        raise InvalidDataError(
-            f"`Y` must have shape (N, m_(D+1)) = ({X.shape[0]}, {m_out}) to match X and the net's output width; "
-            f"got shape {Y.shape}"
-        )
-    if not np.all(np.isfinite(Y)):
-        i, j = np.argwhere(~np.isfinite(Y))[0]
-        raise InvalidDataError(f"`Y` has a non-finite entry Y[{i}, {j}] = {Y[i, j]}; only finite values are allowed")
-    return X, Y
-
-
-def _resolve_device(device: Any) -> torch.device:
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(f"Invalid `device={device!r}`; allowed: 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device") from None
 
 
 def _initial_coefficients(module: PolyNetModule, init: Any, seed: int) -> list[NDArray[np.float64]] | None:
@@ -211,8 +168,8 @@ def _initial_coefficients(module: PolyNetModule, init: Any, seed: int) -> list[N
                 f"Invalid `init={init!r}`; allowed: 'random', a NetFitResult, per-layer coefficient arrays or None"
             )
         return net.random_coefficients(seed=seed)
-    frontend = sys.modules.get("nets.frontend")
-    if frontend is not None and isinstance(init, frontend.NetFitResult):
+    result = sys.modules.get("nets.polynet.result")  # loaded wherever a NetFitResult exists
+    if result is not None and isinstance(init, result.NetFitResult):
         if init.coefficients is None:
             raise ValueError(
                 f"`init` is a NetFitResult without coefficients (status {init.status.name}); allowed: a result "
@@ -222,31 +179,6 @@ def _initial_coefficients(module: PolyNetModule, init: Any, seed: int) -> list[N
     coefs = net.check_coefficients(init)
     net.vector_from_coefficients(coefs)  # the normalised constants must be 1
     return coefs
-
-
-def _distributed(device: torch.device) -> tuple[int, int]:
-    """``(rank, world_size)``; initialises the default process group when launched by torchrun."""
-    import torch.distributed as dist  # noqa: PLC0415
-
-    if not dist.is_available():
-        return 0, 1
-    if not dist.is_initialized():
-        if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or "MASTER_ADDR" not in os.environ:
-            return 0, 1
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-        # The group this call created is also destroyed here, before the interpreter tears down:
-        # a gloo group left to static destruction can abort the process ("terminate called without
-        # an active exception") after training has finished and the results are written.
-        atexit.register(_destroy_process_group)
-    return dist.get_rank(), dist.get_world_size()
-
-
-def _destroy_process_group() -> None:
-    import torch.distributed as dist  # noqa: PLC0415
-
-    if dist.is_initialized():
-        gc.collect()  # DDP reducers left in reference cycles hold the group; free them first
-        dist.destroy_process_group()
 
 
 def _progress(steps: int, enabled: bool) -> Any:
@@ -263,26 +195,6 @@ def _progress(steps: int, enabled: bool) -> Any:
 # --- the loss --------------------------------------------------------------------------------
 
 
-class _AllReduceSum(torch.autograd.Function):
-    """Sum over processes; the gradient of each process's input is the sum of the output gradients."""
-
-    @staticmethod
-    def forward(ctx, tensor):  # type: ignore[override]
-        import torch.distributed as dist  # noqa: PLC0415
-
-        total = tensor.clone()
-        dist.all_reduce(total)
-        return total
-
-    @staticmethod
-    def backward(ctx, grad_output):  # type: ignore[override]
-        import torch.distributed as dist  # noqa: PLC0415
-
-        total = grad_output.clone()
-        dist.all_reduce(total)
-        return total
-
-
 def _loss(output: torch.Tensor, target: torch.Tensor, kind: Loss, count: int, world_size: int) -> torch.Tensor:
     """The loss of the whole (mini-)batch of ``count`` samples, from this process's share of it.
 
@@ -293,14 +205,10 @@ def _loss(output: torch.Tensor, target: torch.Tensor, kind: Loss, count: int, wo
     residual = output - target
     statistic = residual.square().sum().reshape(1) if kind is Loss.L2 else residual.sum(dim=0)
     if world_size > 1:
-        statistic = _AllReduceSum.apply(statistic)
+        statistic = all_reduce_sum(statistic)
     if kind is Loss.L2:
         return statistic[0] / count
     return (statistic / count).abs().max()
-
-
-def _share(index: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
-    return torch.tensor_split(index, world_size)[rank] if world_size > 1 else index
 
 
 # --- the loop --------------------------------------------------------------------------------
@@ -309,7 +217,7 @@ def _share(index: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
 def train_gd(
     net_or_module: PolyNet | PolyNetModule,
     data: tuple[ArrayLike, ArrayLike],
-    loss: Literal["l2", "linf-mean"] | Loss = "l2",
+    loss: LossName | Loss = "l2",
     optimizer: Literal["adam", "lbfgs", "sgd"] = "adam",
     steps: int = 1000,
     lr: float | None = None,
@@ -368,7 +276,7 @@ def train_gd(
     Notes
     -----
     The normalised constants ``c_{l,0} = 1`` (``l < D``) of a normalised net stay fixed (their gradient
-    is zero; see :mod:`nets.torch_net`), also with learnable weights, so the coefficients compare
+    is zero; see :mod:`nets.polynet.module`), also with learnable weights, so the coefficients compare
     directly with :func:`nets.solve_global`'s and a fit can warm-start a wider net.
 
     Raises
@@ -385,7 +293,7 @@ def train_gd(
     >>> res.status.value, res.loss_value < 1e-12
     ('stalled', True)
     """
-    kind = _check_loss(loss)
+    kind = check_loss(loss)
     optimizer = _check_choice(optimizer, "optimizer", sorted(_DEFAULT_LR))
     steps = _check_positive_int(steps, "steps")
     batch_size = _check_positive_int(batch_size, "batch_size", allow_none=True)
@@ -396,7 +304,7 @@ def train_gd(
         raise ValueError(f"Invalid `lr={lr!r}`; allowed: a positive finite float")
     if loss_tol is not None and (not isinstance(loss_tol, (int, float)) or not loss_tol >= 0):
         raise ValueError(f"Invalid `loss_tol={loss_tol!r}`; allowed: None or a float >= 0")
-    dev = _resolve_device(device)
+    dev = resolve_device(device)
     if isinstance(net_or_module, PolyNet):
         module = net_or_module.to_torch(dtype=dtype)
     elif isinstance(net_or_module, PolyNetModule):
@@ -406,22 +314,16 @@ def train_gd(
             f"`net_or_module` must be a nets.PolyNet or the module of PolyNet.to_torch(); got {type(net_or_module).__name__}"
         )
     net = module.to_polynet()
-    X, Y = _check_data(net, data)
+    X, Y = check_data(net, data)
     start_coefficients = _initial_coefficients(module, init, int(seed))
 
-    rank, world_size = _distributed(dev)
-    if dev.type == "cuda" and world_size > 1 and dev.index is None:
-        dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count())
+    rank, world_size = init_distributed(dev)
+    dev = process_device(dev, rank, world_size)
     start = time.perf_counter()
     module.to(dev)
     if start_coefficients is not None:
         module.set_coefficients(start_coefficients)
-    model: torch.nn.Module = module
-    if world_size > 1:
-        from torch.nn.parallel import DistributedDataParallel  # noqa: PLC0415
-
-        device_ids = [dev.index] if dev.type == "cuda" else None
-        model = DistributedDataParallel(module, device_ids=device_ids, broadcast_buffers=False)  # buffers are constants
+    model = data_parallel(module, dev, world_size)
     param_dtype = module.activations[0].coefficients.dtype
     inputs = torch.as_tensor(X, dtype=param_dtype, device=dev)
     targets = torch.as_tensor(Y, dtype=param_dtype, device=dev)
@@ -449,7 +351,7 @@ def train_gd(
 
     def closure() -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
-        local = _share(batch_index, rank, world_size).to(dev)
+        local = share(batch_index, rank, world_size).to(dev)
         value = _loss(model(inputs[local]), targets[local], kind, batch_index.numel(), world_size)
         value.backward()
         return value
@@ -495,7 +397,7 @@ def train_gd(
     if status is not TrainStatus.DIVERGED:
         with torch.no_grad():
             everything = torch.arange(n)
-            local = _share(everything, rank, world_size).to(dev)
+            local = share(everything, rank, world_size).to(dev)
             loss_value = float(_loss(model(inputs[local]), targets[local], kind, n, world_size))
         if np.isfinite(loss_value):
             coefficients = module.coefficients()

@@ -12,7 +12,7 @@ import pytest
 
 import momentsos as ms
 import nets
-from nets.frontend import loss_problem
+from nets.polynet.global_fit import loss_problem
 
 # Example 3.4 of Zhang, Nie & Tang (2026)
 W1 = [[1, 0, -1, 1], [0, 1, 1, 1], [-1, 0, 1, -1], [-2, 1, -1, 0]]

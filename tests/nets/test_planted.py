@@ -1,4 +1,4 @@
-"""Planted networks (:mod:`nets.planted`): random nets with known activations and noiseless data,
+"""Planted networks (:mod:`nets.polynet.planted`): random nets with known activations and noiseless data,
 whose loss minimum is 0; a certificate must never be wrong. The full campaign is
 ``python benchmarks/nets_fuzz.py --count 200``.
 """
@@ -14,7 +14,7 @@ import pytest
 
 import momentsos as ms
 import nets
-from nets.planted import check_fit, network_loss, planted_network
+from nets.polynet.planted import check_fit, network_loss, planted_network
 from tests.nets._benchmarks import load_benchmark
 
 

@@ -17,8 +17,9 @@ import sympy as sp
 
 import momentsos as ms
 import nets
-from nets.expansion import PolyArray, expand_outputs
-from nets.frontend import format_polynomial, loss_problem
+from nets.polynet.expansion import PolyArray, expand_outputs
+from nets.polynet.global_fit import loss_problem
+from nets.polynet.model import format_polynomial
 
 # Example 3.4 of Zhang, Nie & Tang (2026)
 W1 = [[1, 0, -1, 1], [0, 1, 1, 1], [-1, 0, 1, -1], [-2, 1, -1, 0]]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 import torch
@@ -264,3 +268,37 @@ def test_bad_model_and_data(small):
         nets.train_gd(net, (X, Y[:, :2]))
     with pytest.raises(TypeError, match=r"`data` must be a pair"):
         nets.train_gd(net, X)
+
+
+def test_gradient_descent_modules_import_neither_momentsos_nor_sympy():
+    """nets.polynet.train and the nets modules it loads (model, losses, module, parallel, activations)
+    run without momentsos, and none of them imports momentsos or sympy at module level (torch itself
+    may import sympy). The packages' own __init__ files import the global fit eagerly, so they are
+    replaced here by empty packages at the same paths."""
+    code = textwrap.dedent(
+        """
+        import ast, importlib.util, sys, types
+        root = importlib.util.find_spec("nets").submodule_search_locations[0]
+        for name, path in (("nets", root), ("nets.polynet", root + "/polynet")):
+            package = types.ModuleType(name)
+            package.__path__ = [path]
+            sys.modules[name] = package
+        sys.modules["momentsos"] = None  # any import of momentsos raises ImportError
+        from nets.polynet.model import PolyNet, synthetic_data
+        from nets.polynet.train import train_gd
+        net = PolyNet.random([3, 3, 2], degrees=[2], seed=0)
+        X, Y = synthetic_data(net, net.random_coefficients(seed=1), nsamples=8, seed=2)
+        res = train_gd(net, (X, Y), steps=2, device="cpu", progress=False)
+        assert res.success and "nets.polynet.global_fit" not in sys.modules
+        loaded = [m for name, m in sys.modules.items() if name.startswith("nets.") and getattr(m, "__file__", None)]
+        assert "nets.polynet.train" in {m.__name__ for m in loaded}
+        for module in loaded:
+            for node in ast.parse(open(module.__file__).read()).body:
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                bad = [n for n in names if n.split(".")[0] in ("momentsos", "sympy")]
+                assert not bad, (module.__name__, bad)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
