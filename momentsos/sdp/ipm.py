@@ -80,7 +80,9 @@ SDPT3", Math. Program. 95, 2003 (starting point and stopping rules).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -91,14 +93,16 @@ import scipy.sparse as sparse
 from numpy.typing import NDArray
 
 from ..errors import InvalidOptionError
+from .facial import pad_dual, reduce_block
+from .schur import Block, NewtonSolver, SchurAssembler, inv_chol, max_step
 from .solution import RelaxationSolution, map_status, solution_of
 
-__all__ = ["LMIResult", "solve_lmi"]
+__all__ = ["LMIResult", "solve_lmi", "blas_threads"]
 
 logger = logging.getLogger(__name__)
 
-_SMALL_BLOCK = 10  # blocks up to this size use the Kronecker form of their Schur contribution
-_BATCH_ENTRIES = 2_000_000  # doubles per batched product in the column form
+# Schur complements below this order run BLAS single-threaded (see blas_threads)
+_THREADED_SCHUR = 2000
 _STEP_FRACTION = 0.98  # fraction of the step to the boundary of the cone
 _INFEAS_TOL = 1e-8  # relative residual of an infeasibility / unboundedness certificate
 # residuals at which a stopped run's best iterate still counts as solved: the default feasibility
@@ -146,182 +150,6 @@ class LMIResult:
     solve_time: float
     message: str
     dual_objective: float | None = None
-
-
-class _Block:
-    """One LMI block ``S = C + A(z)`` with the precomputed index tables of its Schur contribution."""
-
-    def __init__(self, B: sparse.spmatrix) -> None:
-        B = sparse.csc_matrix(B, dtype=np.float64)
-        B.sum_duplicates()
-        B.eliminate_zeros()
-        s2, m = B.shape
-        s = int(round(np.sqrt(s2)))
-        if s * s != s2:
-            raise ValueError(f"Invalid LMI block: {s2} rows is not a square number")
-        self.s = s
-        self.C = B[:, 0].toarray().reshape(s, s)
-        self.C = 0.5 * (self.C + self.C.T)
-        A = B[:, 1:].tocsc()
-        self.A = A.tocsr()  # vec(A(z)) = A @ z
-        self.AT = A.T.tocsr()  # A^*(M) = AT @ vec(M)
-        self.col_norms = np.sqrt(np.asarray(A.multiply(A).sum(axis=0)).ravel())
-        counts = np.diff(A.indptr)
-        self.cols = np.flatnonzero(counts)  # the moments this block touches
-        self.small = s <= _SMALL_BLOCK
-        if self.small:
-            self.dense_cols = A[:, self.cols].toarray()  # (s^2, nc)
-            return
-        self.ATcols = self.AT[self.cols]  # (nc, s^2): <A_a, T> for the touched moments
-        self.full = len(self.cols) == A.shape[1]
-        # group the columns by their number of nonzeros: one batched product per group and chunk
-        self.groups = []
-        local = np.arange(len(self.cols))
-        k_of = counts[self.cols]
-        for k in np.unique(k_of):
-            sel = local[k_of == k]
-            chunk = max(1, _BATCH_ENTRIES // (s * s + 2 * s * k))
-            for start in range(0, len(sel), chunk):
-                part = sel[start : start + chunk]
-                idx = A.indptr[self.cols[part]][:, None] + np.arange(k)[None, :]
-                rows = A.indices[idx]
-                self.groups.append((part, rows // s, rows % s, A.data[idx]))
-
-    def apply(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
-        M = (self.A @ z).reshape(self.s, self.s)
-        return 0.5 * (M + M.T)
-
-    def adjoint(self, M: NDArray[np.float64]) -> NDArray[np.float64]:
-        return self.AT @ M.ravel()
-
-    def add_schur(self, H: NDArray[np.float64], Sinv: NDArray[np.float64], X: NDArray[np.float64]) -> None:
-        """``H[a, b] += <A_a, Sinv A_b X>`` over the moments this block touches."""
-        cols = self.cols
-        if len(cols) == 0:
-            return
-        if self.small:
-            raise RuntimeError("small blocks are assembled by _Schur")
-        s2 = self.s * self.s
-        for part, r, t, v in self.groups:
-            left = np.swapaxes(Sinv[r], 1, 2) * v[:, None, :]  # (nb, s, k)
-            T = np.matmul(left, X[t])  # (nb, s, s) = Sinv A_b X
-            # <A_a, T> = <A_a, (T + T^T) / 2> as A_a is symmetric: one sparse product on contiguous T
-            contrib = self.ATcols @ T.reshape(len(part), s2).T  # (nc, nb)
-            if self.full:
-                H[:, part] += contrib
-            else:
-                H[np.ix_(cols, cols[part])] += contrib
-
-
-class _Schur:
-    """Assemble ``H[a, b] = sum_j <A_{j,a}, S_j^-1 A_{j,b} X_j>`` for all blocks.
-
-    Small blocks that touch the same set of moments are stacked: with ``S^-1 = Li^T Li`` and
-    ``X = L L^T``, ``S^-1 (x) X = G G^T`` for ``G = Li^T (x) L``, so their joint contribution is one
-    symmetric product ``W^T W`` with ``W = [(Li_j (x) L_j^T) D_j]_j``.
-    """
-
-    def __init__(self, blocks: Sequence[_Block], n: int) -> None:
-        self.n = n
-        self.large = [k for k, b in enumerate(blocks) if not b.small]
-        groups: dict[bytes, list[int]] = {}
-        for k, b in enumerate(blocks):
-            if b.small and len(b.cols):
-                groups.setdefault(b.cols.tobytes(), []).append(k)
-        self.small_groups = [(blocks[ks[0]].cols, ks) for ks in groups.values()]
-        self.blocks = blocks
-
-    def assemble(self, Sinv, LSi, LX, X) -> NDArray[np.float64]:
-        H = np.zeros((self.n, self.n))
-        for k in self.large:
-            self.blocks[k].add_schur(H, Sinv[k], X[k])
-        for cols, ks in self.small_groups:
-            W = np.vstack([np.kron(LSi[k], LX[k].T) @ self.blocks[k].dense_cols for k in ks])
-            if len(cols) == self.n:
-                H += W.T @ W
-            else:
-                H[np.ix_(cols, cols)] += W.T @ W
-        return H
-
-
-def _chol(M: NDArray[np.float64], lower: bool = True) -> NDArray[np.float64] | None:
-    try:
-        return la.cholesky(M, lower=lower, check_finite=False)
-    except la.LinAlgError:
-        return None
-
-
-def _inv_chol(M: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
-    """``(L, L^-1)`` for the Cholesky factor ``M = L L^T``, or None when ``M`` is not positive definite."""
-    L = _chol(M)
-    if L is None:
-        return None
-    Li, info = la.lapack.dtrtri(L, lower=1)
-    return (L, Li) if info == 0 and np.all(np.isfinite(Li)) else None
-
-
-def _max_step(Li: NDArray[np.float64], D: NDArray[np.float64]) -> float:
-    """Largest ``alpha`` with ``M + alpha D >= 0`` where ``Li = L^-1``, ``M = L L^T``."""
-    W = Li @ D @ Li.T
-    lam = float(np.linalg.eigvalsh(0.5 * (W + W.T))[0])
-    return np.inf if lam >= 0 else -1.0 / lam
-
-
-class _NewtonSolver:
-    """Factor ``[[H, V], [V^T, 0]]`` once per iteration and solve it with iterative refinement."""
-
-    def __init__(self, H: NDArray[np.float64], V: NDArray[np.float64]) -> None:
-        self.H = H
-        self.V = V
-        d = np.sqrt(np.maximum(np.diag(H), 1e-300))
-        d = np.where(np.isfinite(d) & (d > 0), d, 1.0)
-        self.d = d
-        Hs = H / d[:, None] / d[None, :]
-        self.regularised = 0.0
-        self.ok = True
-        r = V.shape[1]
-        if r == 0:
-            reg = 0.0
-            while True:
-                # the upper factor of a C-ordered matrix is OpenBLAS's fast path
-                L = _chol(Hs + reg * np.eye(len(d)), lower=False) if reg else _chol(Hs, lower=False)
-                if L is not None:
-                    break
-                reg = 1e-14 if reg == 0 else reg * 100
-                if reg > 1e-4:
-                    self.ok = False
-                    return
-            self.regularised = reg
-            self.factor = ("chol", L)
-        else:
-            Vs = V / d[:, None]
-            K = np.block([[Hs, Vs], [Vs.T, np.zeros((r, r))]])
-            if not np.all(np.isfinite(K)):
-                self.ok = False
-                return
-            self.factor = ("lu", la.lu_factor(K, check_finite=False))
-
-    def _raw(self, rhs: NDArray[np.float64]) -> NDArray[np.float64]:
-        kind, F = self.factor
-        if kind == "chol":
-            return la.cho_solve((F, False), rhs, check_finite=False)
-        return la.lu_solve(F, rhs, check_finite=False)
-
-    def solve(self, rhs_z: NDArray[np.float64], rhs_e: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
-        """Return ``(dz, dlambda)`` of ``H dz - V dlambda = rhs_z``, ``V^T dz = rhs_e``."""
-        n = len(self.d)
-        d = self.d
-        rhs = np.concatenate([rhs_z / d, rhs_e])
-        x = self._raw(rhs)
-        for _ in range(3):  # refinement against the unregularised, unscaled system
-            dz = x[:n] / d
-            mu = x[n:]  # = -dlambda
-            res = np.concatenate([rhs_z - self.H @ dz - self.V @ mu, rhs_e - self.V.T @ dz])
-            scale = np.abs(rhs).max() + 1e-300
-            if np.abs(res).max() <= 1e-15 * scale:
-                break
-            x = x + self._raw(np.concatenate([res[:n] / d, res[n:]]))
-        return x[:n] / d, -x[n:]
 
 
 def _equality_system(E: sparse.spmatrix | None, n: int) -> tuple[NDArray, NDArray, float]:
@@ -405,6 +233,50 @@ def solve_lmi(
             raise ValueError(f"Invalid block {j}: {B.shape[1]} columns, expected {m}")
     if equality is not None and equality.shape[1] != m:
         raise ValueError(f"Invalid `equality`: {equality.shape[1]} columns, expected {m}")
+    with _blas_limits(blas_threads(m - 1)):
+        return _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, verbose, start)
+
+
+def blas_threads(n: int) -> int:
+    """BLAS threads for a Schur complement of order ``n`` on this machine, now.
+
+    One thread below ``_THREADED_SCHUR`` (the products and factorisations are too small to gain,
+    and a second thread that competes with another process for a core makes them several times
+    slower); above it, the cores that the one-minute load average leaves free, counting one unit
+    of load as possibly this process's own.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    if n < _THREADED_SCHUR or cpus <= 1:
+        return 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return max(1, min(cpus, int(cpus - max(0.0, load - 1.0) + 0.5)))
+
+
+_CONTROLLER: list[Any] = []
+
+
+def _blas_limits(threads: int) -> Any:
+    """A context that runs BLAS with ``threads`` threads (nothing when threadpoolctl is missing)."""
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController  # noqa: PLC0415 - optional, loaded once
+
+            _CONTROLLER.append(ThreadpoolController())
+        except Exception:  # threadpoolctl absent or unable to inspect the libraries: leave BLAS alone
+            _CONTROLLER.append(None)
+    if _CONTROLLER[0] is None:
+        return contextlib.nullcontext()
+    return _CONTROLLER[0].limit(limits=threads, user_api="blas")
+
+
+def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, verbose, start) -> LMIResult:
+    m = c.shape[0]
     n = m - 1
     log = logger.info if verbose else logger.debug
 
@@ -412,12 +284,18 @@ def solve_lmi(
         return LMIResult(status, y, obj, X, it, float(pinf), float(dinf), float(gap),
                          time.perf_counter() - start, msg, dobj)
 
-    blk = [_Block(B) for B in blocks]
-    schur = _Schur(blk, m - 1)
     V, g, inconsistent = _equality_system(equality, n)
     if inconsistent > 1e-9:
         return finish("infeasible", None, None, None, 0, np.inf, np.inf, np.inf,
                       f"equality rows are inconsistent (relative residual {inconsistent:.2e})")
+    # the kernel that the equality rows force on a moment matrix is removed (module facial)
+    reduced = [reduce_block(B, equality, V, g) for B in blocks]
+    sizes = [int(round(np.sqrt(B.shape[0]))) for B in blocks]
+    blk = [Block(B) for B, _ in reduced]
+    schur = SchurAssembler(blk, n)
+
+    def full_duals(Xs):
+        return [pad_dual(cscale * x, keep, size) for x, (_, keep), size in zip(Xs, reduced, sizes)]
     c0 = float(c[0])
     cz_raw = c[1:].copy()
     cscale = max(1.0, float(np.linalg.norm(cz_raw)))
@@ -448,9 +326,12 @@ def solve_lmi(
         eta = max(10.0, np.sqrt(b.s), float(an.max(initial=0)), float(np.linalg.norm(b.C)))
         X.append(xi * np.eye(b.s))
         S.append(eta * np.eye(b.s))
+    fS = [inv_chol(Sj) for Sj in S]
+    fX = [inv_chol(Xj) for Xj in X]
 
-    best = None  # (merit, z, lam, X, S, pinf, dinf, gap, pobj, dobj)
+    best = None  # (merit, z, lam, X, pinf, dinf, gap, pobj, dobj)
     status, message = "error", "iteration limit reached"
+    breakdown = False  # the iterates left the cone or became non-finite: never "optimal" then
     it = 0
     prev_alpha = 1.0
     last_steps = (0.0, 0.0, 0.0)
@@ -473,6 +354,7 @@ def solve_lmi(
         denom = 1 + abs(pobj) + abs(dobj_raw)
         gap = max(abs(pobj - dobj_raw), xs) / denom
         merit = max(pinf, dinf, gap)
+        # every iterate here has S and X positive definite (factored below or at the step)
         if np.isfinite(merit) and (best is None or merit < best[0]):
             best = (merit, z.copy(), lam.copy(), [x.copy() for x in X], pinf, dinf, gap, pobj, dobj_raw)
         log("ipm %3d  pobj %+.9e  dobj %+.9e  pinf %.1e  dinf %.1e  gap %.1e  mu %.1e  steps %.2f %.2f  sigma %.1e  t %.2f  reg %.0e  limit %s",
@@ -488,7 +370,7 @@ def solve_lmi(
         # infeasibility certificates
         if dobj_raw > 0:
             ray = np.linalg.norm(AX + V @ lam) / dobj_raw
-            if ray < _INFEAS_TOL and dobj_raw > 1e3 * (1 + abs(pobj)) :
+            if ray < _INFEAS_TOL and dobj_raw > 1e3 * (1 + abs(pobj)):
                 status, message = "infeasible", f"dual ray: ||A*(X)+V lambda|| / (g'l - <C,X>) = {ray:.1e}"
                 break
         if pobj < 0:
@@ -498,7 +380,7 @@ def solve_lmi(
                 status, message = "unbounded", f"primal ray: ||A(z)-S|| / (-c'z) = {ray:.1e}"
                 break
         if not np.isfinite(merit):
-            message = "non-finite iterate"
+            message, breakdown = "non-finite iterate", True
             break
         if it == max_iter:
             break
@@ -506,19 +388,13 @@ def solve_lmi(
             message = "time limit reached"
             break
 
-        # factorisations of the cones
-        fS = [_inv_chol(Sj) for Sj in S]
-        fX = [_inv_chol(Xj) for Xj in X]
-        if any(f is None for f in fS) or any(f is None for f in fX):
-            message = "lost positive definiteness"
-            break
         LS = [f[1] for f in fS]  # inverse Cholesky factors, for the step lengths
         LX = [f[1] for f in fX]
         Sinv = [Li.T @ Li for Li in LS]
         H = schur.assemble(Sinv, LS, [f[0] for f in fX], X)
         H = 0.5 * (H + H.T)
         H[np.diag_indices(n)] += pinned
-        newton = _NewtonSolver(H, V)
+        newton = NewtonSolver(H, V)
         reg = newton.regularised
         if not newton.ok:
             message = "Schur complement could not be factored"
@@ -545,8 +421,8 @@ def solve_lmi(
             return dz, dlam, dS, dX
 
         def steps(dS, dX):
-            sp = [_max_step(L, D) for L, D in zip(LS, dS)]
-            sd = [_max_step(L, D) for L, D in zip(LX, dX)]
+            sp = [max_step(L, D) for L, D in zip(LS, dS)]
+            sd = [max_step(L, D) for L, D in zip(LX, dX)]
             limit[:] = [int(np.argmin(sp)), int(np.argmin(sd))]
             return min(sp), min(sd)
 
@@ -562,33 +438,39 @@ def solve_lmi(
         ap, ad = steps(dS, dX)
         frac = max(0.9, min(_STEP_FRACTION, 0.9 + 0.08 * prev_alpha))
         ap, ad = min(1.0, frac * ap), min(1.0, frac * ad)
+        # the new iterate must factor: rounding can put a step of 0.98 of the way to the boundary
+        # outside the cone; shorten it rather than lose the cone
+        S_new, fS_new, ap = _stay_in_cone(S, dS, ap)
+        X_new, fX_new, ad = _stay_in_cone(X, dX, ad)
+        if S_new is None or X_new is None:
+            message, breakdown = "lost positive definiteness", True
+            it += 1
+            break
         prev_alpha = min(ap, ad)
         last_steps = (ap, ad, sigma)
         z = z + ap * dz
-        S = [Sj + ap * d for Sj, d in zip(S, dS)]
+        S, fS = S_new, fS_new
         lam = lam + ad * dlam
-        X = [Xj + ad * d for Xj, d in zip(X, dX)]
+        X, fX = X_new, fX_new
         stall = stall + 1 if max(ap, ad) < 1e-6 else 0
         if stall >= 5:
             message = "step lengths collapsed"
             it += 1
             break
-    else:  # pragma: no cover - the loop always breaks
-        pass
 
-    if status in ("infeasible",):
-        Xs = [cscale * x for x in X]
-        return finish(status, None, None, Xs, it, pinf, dinf, gap, message, None)
+    if status == "infeasible":
+        return finish(status, None, None, full_duals(X), it, pinf, dinf, gap, message, None)
     if status == "unbounded":
         y = np.concatenate([[1.0], z])
         return finish(status, y, None, None, it, pinf, dinf, gap, message, None)
     if status != "optimal" and best is not None:
         merit, z, lam, X, pinf, dinf, gap, pobj, dobj_raw = best
         accept = max(tol, _ACCEPT_FEAS)
-        if max(pinf, dinf) <= accept and gap <= gap_tol:
+        solved = max(pinf, dinf) <= accept and gap <= gap_tol
+        if solved and not breakdown:
             status = "optimal"
             message = f"{message}; residuals below {accept:.0e}, relative gap {gap:.1e}"
-        elif merit <= max(1e-6, np.sqrt(tol)):
+        elif solved or merit <= max(1e-6, np.sqrt(tol)):
             status = "optimal_inaccurate"
             message = f"{message}; best iterate has relative accuracy {merit:.1e}"
     if status not in ("optimal", "optimal_inaccurate"):
@@ -596,8 +478,20 @@ def solve_lmi(
         return finish("error", y, None, None, it, pinf, dinf, gap, message, None)
     y = np.concatenate([[1.0], z])
     objective = c0 + float(cz_raw @ z)
-    return finish(status, y, objective, [cscale * x for x in X], it, pinf, dinf, gap, message,
+    return finish(status, y, objective, full_duals(X), it, pinf, dinf, gap, message,
                   c0 + cscale * dobj_raw)
+
+
+def _stay_in_cone(M, dM, alpha):
+    """``(M + alpha dM, its factorisations, alpha)``, halving ``alpha`` up to 8 times until every
+    block factors; ``(None, None, alpha)`` when none does."""
+    for _ in range(9):
+        new = [Mj + alpha * d for Mj, d in zip(M, dM)]
+        f = [inv_chol(Mj) for Mj in new]
+        if all(x is not None for x in f):
+            return new, f, alpha
+        alpha *= 0.5
+    return None, None, alpha
 
 
 def _trivial(c, blk, V, g, finish) -> LMIResult:
