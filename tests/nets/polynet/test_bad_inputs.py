@@ -13,13 +13,8 @@ import pytest
 import momentsos as ms
 import nets
 from nets.polynet.global_fit import loss_problem
+from tests.nets.polynet._paper import W1, W2, W3, X34, Y34
 
-# Example 3.4 of Zhang, Nie & Tang (2026)
-W1 = [[1, 0, -1, 1], [0, 1, 1, 1], [-1, 0, 1, -1], [-2, 1, -1, 0]]
-W2 = [[1, -1, 0, 2], [2, 1, 1, 0], [1, 1, 1, 2], [0, 1, 1, 1]]
-W3 = [[1, 1, 0, 1], [-2, -1, 1, 1], [1, 0, 1, 1], [-1, 0, -2, 1]]
-X34 = np.array([[2.0, 1, 0, -1], [-1, 1, 1, 1]])
-Y34 = np.array([[66.0, -22, 106, -104], [38, 30, 46, -33]])
 SMALL = [np.eye(2), np.ones((1, 2))]
 
 

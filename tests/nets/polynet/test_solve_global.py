@@ -11,17 +11,9 @@ import pytest
 
 import momentsos as ms
 import nets
-from tests.nets._benchmarks import load_benchmark
+from tests.nets.polynet._paper import CONFIGS, W1, W2, W3, X34, Y34
 
-W1 = [[1, 0, -1, 1], [0, 1, 1, 1], [-1, 0, 1, -1], [-2, 1, -1, 0]]
-W2 = [[1, -1, 0, 2], [2, 1, 1, 0], [1, 1, 1, 2], [0, 1, 1, 1]]
-W3 = [[1, 1, 0, 1], [-2, -1, 1, 1], [1, 0, 1, 1], [-1, 0, -2, 1]]
-X34 = np.array([[2.0, 1, 0, -1], [-1, 1, 1, 1]])
-Y34 = np.array([[66.0, -22, 106, -104], [38, 30, 46, -33]])
 C_STAR = np.array([1.0, -2.0, 1.0, -1.0])  # (c11, c12, c20, c21): p1 = 1 + t - 2t^2, p2 = 1 - t
-
-# Tables 1-5 of [ZNT26]: activation degrees per hidden layer
-CONFIGS = {"table1": [2, 2], "table2": [2, 3], "table3": [1, 1, 1], "table4": [2, 1, 1], "table5": [3, 2]}
 
 
 def _example_3_4():
@@ -169,12 +161,3 @@ def test_predict_without_coefficients_raises():
             fit.predict(X34)
     else:
         assert fit.predict(X34).shape == (2, 4)
-
-
-def test_bench_global_prints_a_row_per_configuration(capsys):
-    bench_global = load_benchmark("nets_global")
-    assert bench_global.main(["--tables", "3", "--rows", "50", "--loss", "l2", "--repeats", "1", "--radius", "10"]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].split()[:6] == ["table", "degrees", "N", "width", "loss", "build"]
-    row = lines[1].split()
-    assert row[0] == "3" and "l2" in row and "CERTIFIED" in row and "flat" in row

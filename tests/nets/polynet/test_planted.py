@@ -15,7 +15,6 @@ import pytest
 import momentsos as ms
 import nets
 from nets.polynet.planted import check_fit, network_loss, planted_network
-from tests.nets._benchmarks import load_benchmark
 
 
 def test_the_plant_fits_the_data_exactly():
@@ -59,9 +58,3 @@ def test_no_wrong_certificate_on_planted_networks():
         grades[check_fit(planted, _fit(planted))] += 1
     assert grades["wrong"] == 0 and grades["false_infeasible"] == 0, grades
     assert grades["certified"] >= 10, grades
-
-
-def test_fuzz_campaign_prints_the_grades(capsys):
-    assert load_benchmark("nets_fuzz").main(["--count", "2", "--loss", "l2"]) == 0
-    out = capsys.readouterr().out
-    assert "2 planted networks, seeds 0..1" in out and "wrong certificates: 0" in out
