@@ -1,8 +1,6 @@
 """Command line: ``python -m paper_repro NAME [NAME ...]|all --out DIR [--quick] [--seed S]``.
 
-Adding an artefact is one entry in :data:`ARTEFACTS`: its name and ``"module:function"``, where the
-function takes ``(out: Path, *, quick: bool, seed: int)``, writes its files into ``out`` and returns
-its rows.  Modules are imported only when their artefact runs.  ``DIR/timings.json`` is updated after
+The artefacts are registered in :mod:`paper_repro.registry`.  ``DIR/timings.json`` is updated after
 every artefact (a killed run keeps the times of those it finished); every run ends by writing
 ``DIR/REPORT.md`` from the outputs in ``DIR`` (:mod:`paper_repro.report`).
 """
@@ -11,35 +9,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-#: artefact name -> "module:function"
-ARTEFACTS: dict[str, str] = {
-    "tmaf_sine": "paper_repro.tmaf_approximation:run_sine",
-    "tmaf_oscillatory": "paper_repro.tmaf_approximation:run_oscillatory",
-    "digits": "paper_repro.digits_classification:run",
-    "table1": "paper_repro.zhang_tables:run_table1",
-    "table2": "paper_repro.zhang_tables:run_table2",
-    "table3": "paper_repro.zhang_tables:run_table3",
-    "table4": "paper_repro.zhang_tables:run_table4",
-    "table5": "paper_repro.zhang_residuals:run_table5",
-    "figure1": "paper_repro.zhang_residuals:run_figure1",
-    "noise_sweep": "paper_repro.zhang_noise:run_noise_sweep",
-    "weights": "paper_repro.zhang_weights:run_weights",
-    "gd_vs_sos": "paper_repro.gd_vs_sos:run",
-}
-
-
-def load(name: str) -> Callable[..., object]:
-    """The function registered under ``name``."""
-    if name not in ARTEFACTS:
-        raise ValueError(f"artefact must be 'all' or one of {sorted(ARTEFACTS)}, got {name!r}")
-    module_name, function_name = ARTEFACTS[name].split(":")
-    return getattr(importlib.import_module(module_name), function_name)
+from paper_repro.registry import ARTEFACTS, load
+from paper_repro.report import record_run, write_report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,8 +44,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch  # only the command line changes process-wide settings
 
     torch.set_num_threads(args.threads)
-    from paper_repro.report import record_run, write_report
-
     command = "python -m paper_repro " + " ".join(argv if argv is not None else sys.argv[1:])
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     started, seconds = time.perf_counter(), {}

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from paper_repro.registry import ARTEFACTS
+
 __all__ = ["record_run", "target_lines", "write_report", "main"]
 
 TIMINGS = "timings.json"
@@ -268,7 +270,6 @@ def write_report(out: Path, names: Sequence[str] | None = None) -> Path:
     ``names`` are the artefacts to include (default: every registered one); those without a
     Markdown file in ``out`` are listed as not run.
     """
-    from paper_repro.__main__ import ARTEFACTS  # noqa: PLC0415 - the registry lives in the command line
     from paper_repro.zhang_common import CHOICES  # noqa: PLC0415
 
     names = list(ARTEFACTS) if names is None else list(names)  # registry order: tables before figures

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from paper_repro.__main__ import ARTEFACTS, load, main
+from paper_repro.__main__ import main
+from paper_repro.registry import ARTEFACTS, load
 
 OUTPUTS = {
     "tmaf_sine": "tmaf_sine",

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from paper_repro import zhang_common, zhang_noise, zhang_weights
-from paper_repro.__main__ import ARTEFACTS, load, main
+from paper_repro.__main__ import main
+from paper_repro.registry import ARTEFACTS, load
 from paper_repro.report import write_report
 from paper_repro.zhang_common import (
     FULL,
