@@ -1,10 +1,10 @@
 """Fuzzing campaign: solve planted networks and grade every certificate.
 
 ``python benchmarks/nets_fuzz.py --count 200`` draws ``count`` planted networks
-(:func:`nets.polynet.planted.planted_network`: a seeded random net, random true activations and noiseless
-data, so the global minimum of the loss is 0), solves each with :func:`nets.solve_global` and grades
-the result with :func:`nets.polynet.planted.check_fit`. It prints the grades per loss and exits with 1 when a
-certificate is wrong.
+(:func:`nets.polynet.planted.planted_network`: a seeded random net, random true activations and
+noiseless data, so the global minimum of the loss is 0), solves each with :func:`nets.solve_global`
+and grades the result with :func:`nets.polynet.planted.check_fit`. It prints the grades per loss and
+exits with 1 when a certificate is wrong.
 """
 
 from __future__ import annotations
