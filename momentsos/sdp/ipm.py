@@ -330,6 +330,7 @@ def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, ver
     fX = [inv_chol(Xj) for Xj in X]
 
     best = None  # (merit, z, lam, X, pinf, dinf, gap, pobj, dobj)
+    best_it = 0
     status, message = "error", "iteration limit reached"
     breakdown = False  # the iterates left the cone or became non-finite: never "optimal" then
     it = 0
@@ -357,6 +358,7 @@ def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, ver
         # every iterate here has S and X positive definite (factored below or at the step)
         if np.isfinite(merit) and (best is None or merit < best[0]):
             best = (merit, z.copy(), lam.copy(), [x.copy() for x in X], pinf, dinf, gap, pobj, dobj_raw)
+            best_it = it
         log("ipm %3d  pobj %+.9e  dobj %+.9e  pinf %.1e  dinf %.1e  gap %.1e  mu %.1e  steps %.2f %.2f  sigma %.1e  t %.2f  reg %.0e  limit %s",
             it, c0 + cscale * pobj, c0 + cscale * dobj_raw, pinf, dinf, gap, mu, *last_steps,
             time.perf_counter() - start, reg, limit)
@@ -366,6 +368,9 @@ def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, ver
         gaps.append(gap)
         if max(pinf, dinf) <= tol and gap <= gap_tol and len(gaps) > 5 and gap > 0.8 * gaps[-6]:
             message = "the gap closes only linearly"  # accepted as optimal below, at the best iterate
+            break
+        if it - best_it >= 5 and max(best[4], best[5]) <= max(tol, _ACCEPT_FEAS) and best[6] <= gap_tol:
+            message = "no progress in 5 iterations"  # accepted as optimal below, at the best iterate
             break
         # infeasibility certificates
         if dobj_raw > 0:
