@@ -43,15 +43,13 @@ with ``R_p = C + A(z) - S``, ``r_d = c' - A^*(X) - V lambda``, ``r_e = g - V^T z
 start). Mehrotra's predictor-corrector chooses ``sigma = (mu_aff / mu)^3`` and adds the second-order
 term ``dX_aff dS_aff S^-1``; primal ``(z, S)`` and dual ``(X, lambda)`` take separate step lengths.
 
-``H`` is assembled block by block. For a large block (the moment matrix) each column ``A_{j,b}``
-has few nonzeros ``(r_i, t_i, v_i)``, so ``S^-1 A_{j,b} X = (S^-1[:, r] * v) @ X[t, :]`` is a thin
-matrix product; columns with the same number of nonzeros are stacked into one batched ``matmul``
-(``2 s^2 nnz(B_j)`` flops in all), and ``H[:, b] += A_j^T vec(...)`` (one sparse product over the stacked products). For a
-small block (``s <= 10``: localizing matrices) ``H_j = A_j^T (S^-1 (x) X) A_j`` is formed with the
-Kronecker product restricted to the columns the block touches. ``H`` is Jacobi-scaled and
-factored by Cholesky, with growing diagonal regularisation as fallback and iterative refinement
-against the unregularised matrix; with equality rows the KKT matrix ``[[H, V], [V^T, 0]]`` is
-factored by LU.
+``H`` is assembled block by block and the Newton system solved as :mod:`momentsos.sdp.schur`
+describes (SDPA's formula in batched form for the moment matrix, a Kronecker form for small
+localizing blocks; Cholesky of the Jacobi-scaled ``H + V V^T`` and the ``r x r`` Schur complement
+of the equality rows). Before the iterations, the kernel that the equality rows force on a moment
+matrix is removed by dropping rows and columns (:mod:`momentsos.sdp.facial`): without it a problem
+with equalities has no interior point. BLAS runs single-threaded for Schur complements below
+order 2000 and otherwise on the cores the load leaves free (:func:`blas_threads`).
 
 Statuses, not exceptions
 ------------------------
@@ -63,8 +61,10 @@ the network losses of :mod:`nets` reach residuals of 1e-13 but close the gap onl
 ``optimal_inaccurate`` when the best iterate reaches ``max(1e-6, sqrt(tol))``; ``infeasible`` when the iterates approach a
 certificate ``X >= 0, A^*(X) + V lambda = 0, -<C, X> + g^T lambda > 0`` (or the equality rows are
 inconsistent); ``unbounded`` when they approach a ray ``A(z) >= 0, V^T z = 0, c'^T z < 0``; ``error``
-otherwise (iteration or time limit, numerical breakdown). Exceptions are raised only for input of
-the wrong shape.
+otherwise (iteration or time limit, numerical breakdown). Only iterates whose ``S_j`` and ``X_j``
+factor are kept, a step that would leave the cone by rounding is shortened, and a run that loses
+positive definiteness or meets a non-finite iterate ends ``optimal_inaccurate`` at best, never
+``optimal``. Exceptions are raised only for input of the wrong shape.
 
 References
 ----------

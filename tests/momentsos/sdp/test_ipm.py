@@ -1,5 +1,7 @@
 """The built-in interior-point method on LMIs with known answers, and through the relaxation."""
 
+import os
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -104,3 +106,33 @@ def test_minimum_trace_resolve_finds_the_flat_point():
     assert plain.minimizers_complete and not res.minimizers_complete
     assert res.lower_bound == plain.lower_bound
     assert np.linalg.norm(res.x - np.array(named.minimizers[0])) < 1e-5
+
+
+def test_sphere_equalities_are_reduced_and_solved_by_the_ipm():
+    # on the sphere M_k(y) v = 0 for v = coefficients of |x|^2 - 1: no interior point unless the
+    # IPM drops that kernel; it then certifies on its own, as the default chain's first route
+    from momentsos.sdp.facial import reduce_block
+    from momentsos.sdp.ipm import _equality_system
+
+    x = sympy.symbols("x1:5")
+    f = sum(xi**4 for xi in x) - x[0] * x[1] * x[2] + x[3] ** 3 - x[0] ** 2 * x[3]
+    sphere = sum(xi**2 for xi in x) - 1
+    relaxation = MomentRelaxation(ms.PolyProblem(f, equalities=[sphere], variables=x), 2)
+    V, g, _ = _equality_system(relaxation.equality_map, relaxation.num_moments - 1)
+    reduced, keep = reduce_block(relaxation.moment_map, relaxation.equality_map, V, g)
+    assert keep is not None and len(keep) == relaxation.matrix_size - 1
+    out = solve_lmi(relaxation.objective_vector, relaxation.psd_maps, relaxation.equality_map)
+    assert out.status == "optimal" and out.message == "converged"
+    assert out.dual[0].shape == (relaxation.matrix_size,) * 2  # padded back to the full block
+    assert np.linalg.eigvalsh(out.dual[0])[0] >= -1e-12
+    res = ms.minimize(f, equalities=[sphere], variables=x, order=2)
+    ref = ms.minimize(f, equalities=[sphere], variables=x, order=2, solver="SCS")
+    assert res.solver.name == "IPM" and len(res.solver.tried) <= 1
+    assert abs(res.lower_bound - ref.lower_bound) < 1e-5 * max(1.0, abs(ref.lower_bound))
+
+
+def test_small_schur_complements_run_blas_single_threaded():
+    from momentsos.sdp.ipm import blas_threads
+
+    assert blas_threads(100) == 1 and blas_threads(1999) == 1
+    assert 1 <= blas_threads(10_000) <= (os.cpu_count() or 1)
