@@ -23,6 +23,7 @@ from .errors import (
 from .certify.atoms import Atom
 from .certify.extraction import ExtractionOutcome
 from .certify.flatness import FlatnessReport
+from .certify.proof import Proof, check_proof
 from .certify.rank import AbsoluteRankTol, LargestGapRank, RelativeRankTol
 from .hierarchy import Hierarchy
 from .options import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL, Options
@@ -37,6 +38,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "minimize",
+    "Proof",
+    "check_proof",
     "Options",
     "Hierarchy",
     "DEFAULT_FEAS_TOL",

@@ -23,9 +23,10 @@ from . import sdp
 from .certify import certify_moments, first_moments_attain
 from .certify.atoms import Certificate
 from .certify.extraction import Extraction
+from .certify.proof import ProofFailure, prove
 from .certify.sos import SOSCertificate, relaxation_certificate
 from .certify.sparse import SparseCertificate
-from .certify.verified import Box, VerifiedBound, derive_box, intersect, verify_certificate
+from .certify.verified import Box, VerifiedBound, derive_box, intersect, make_box, verify_certificate
 from .errors import InaccurateSolutionWarning, InvalidOptionError, RelaxationOrderError
 from .options import DEFAULT_MAX_ORDER_STEPS, Options
 from .problem import PolyProblem
@@ -34,7 +35,15 @@ from .relax.dense import MomentRelaxation
 from .relax.report import SparsityReport
 from .relax.strategies import strategy_for
 from .result import OrderRecord, PolyOptResult, SolverStats, Status, status_message
-from .sdp import RelaxationSolution, SolverSpec, SolverStatus, default_solver_chain
+from .sdp import (
+    SOLVERS,
+    RelaxationSolution,
+    SolverSpec,
+    SolverStatus,
+    check_solver_options,
+    default_solver_chain,
+    resolve_solver,
+)
 
 __all__ = ["Hierarchy", "solve_relaxation", "order_range", "MAX_MOMENTS", "FALLBACK_FACTOR", "FALLBACK_MIN_SECONDS"]
 
@@ -118,13 +127,29 @@ class Hierarchy:
         self.reduction = Balancing(problem, self.options.scale)
         self.strategy = strategy_for(self.options.sparsity, self.options.chordal_extension, self.options.term_steps)
 
+    @classmethod
+    def plan(cls, problem: PolyProblem, options: Options, order: Any = None,
+             solver: str | None = None) -> tuple[Hierarchy, list[int]]:
+        """The hierarchy of ``problem`` and the orders to climb, after the checks at the boundary in
+        the order a user meets them: the box, the solver's name, the orders, the solver options."""
+        try:
+            box = None if options.box is None else make_box(options.box, problem.nvars)
+        except ValueError as exc:
+            raise InvalidOptionError(str(exc)) from None
+        spec = resolve_solver(solver) if solver is not None else None
+        orders = order_range(problem, order, options.max_order)
+        if options.solver_options:
+            # with the default chain the options go to the built-in IPM first, which takes only its own
+            check_solver_options(spec or SOLVERS["IPM"], options.solver_options)
+        return cls(problem, options, spec, box), orders
+
     def climb(self, orders: Sequence[int]) -> Iterator[PolyOptResult]:
         """Each solved relaxation's answer, in the balanced problem's units, until the climb ends."""
         opts = self.options
         results: list[PolyOptResult] = []
         for k in orders:
             for relaxation in self.strategy.relaxations(self.reduction.problem, k):
-                res = self._chain(relaxation, results, k)
+                res = _below_known_point(self._chain(relaxation, results, k), results, opts.gap_tol)
                 results.append(res)
                 yield res
                 if res.status in _FINAL or _newton_settled(res, opts) or _bound_climb_over(results, opts):
@@ -168,11 +193,13 @@ class Hierarchy:
             for r in results
         )
         if opts.certify:
-            final = dataclasses.replace(results[-1], hierarchy=hierarchy)
+            final = dataclasses.replace(_best_of_climb(results, opts.gap_tol), hierarchy=hierarchy)
         else:
             final = dataclasses.replace(_best_bound(results), hierarchy=hierarchy,
                                         verification=VerifiedBound(None, "not attempted (certify=False)"))
         final = self.reduction.invert(final)
+        if final.status is Status.CERTIFIED:
+            final = _prove(final, opts)
         if opts.certify and opts.verify:
             final = _verify(final, self.box)
         if final.status is Status.INACCURATE:
@@ -182,6 +209,43 @@ class Hierarchy:
                 stacklevel=3,
             )
         return final
+
+
+def unbounded_result(problem: PolyProblem, order: int, direction: np.ndarray) -> PolyOptResult:
+    """The answer for an objective proven unbounded below along ``direction`` (no SDP is solved)."""
+    degree = problem.objective.degree
+    message = (f"The objective has odd degree {degree} and there are no constraints: it is unbounded below, "
+               f"f(t v) -> -inf as t -> inf along v = {np.round(direction, 6).tolist()}.")
+    stats = SolverStats(name="none", raw_status="not solved: unbounded by degree", num_iters=0, build_time=0.0,
+                        compile_time=0.0, solve_time=0.0, extraction_time=0.0)
+    return PolyOptResult(
+        status=Status.UNBOUNDED, message=message, lower_bound=-np.inf, upper_bound=None, gap=None, x=None, atoms=(),
+        order=order, variables=problem.variables, flatness=None, extraction=Extraction.not_attempted(problem.nvars).outcome,
+        moment_matrix=None, solver=stats, problem=problem,
+        verification=VerifiedBound(None, "the objective is unbounded below"),
+    )
+
+
+def _prove(res: PolyOptResult, opts: Options) -> PolyOptResult:
+    """Re-check a CERTIFIED answer in the user's units: the atoms' feasibility and the gap between
+    their values and the bound, exactly where the SOS certificate can be proven
+    (:mod:`momentsos.certify.proof`), else in floating point. A failed check demotes the answer to
+    BOUND_ONLY, with the reason in the message."""
+    assert res.lower_bound is not None and res.upper_bound is not None
+    lower, upper = float(res.lower_bound), float(res.upper_bound)
+    feasible = [a for a in res.atoms if a.violation <= opts.feas_tol]
+    gap = upper - lower
+    if not feasible or gap > opts.gap_tol * max(1.0, abs(lower)):
+        why = ("no minimizer is feasible within feas_tol in the problem's own units" if not feasible else
+               f"in the problem's own units the gap {gap:.3g} between the best point and the bound exceeds "
+               f"gap_tol * max(1, |bound|) = {opts.gap_tol * max(1.0, abs(lower)):.3g}")
+        return dataclasses.replace(res, status=Status.BOUND_ONLY, message=f"Lower bound only: {why}.")
+    try:
+        proof = prove(res.certificate, res.problem, np.array([a.point for a in feasible]), opts.gap_tol, opts.feas_tol)
+    except ProofFailure as exc:
+        return dataclasses.replace(res, proof_note=f"no exact proof: {exc}")
+    return dataclasses.replace(res, proof=proof, lower_bound=proof.lower_bound, upper_bound=proof.upper_bound,
+                               gap=proof.upper_bound - proof.lower_bound, proof_note="proved in exact arithmetic")
 
 
 def _is_newton(report: SparsityReport | None) -> bool:
@@ -207,7 +271,7 @@ def solve_relaxation(relaxation: MomentRelaxation, spec: SolverSpec, opts: Optio
     else:
         flatness, certificate = None, None
         extraction = Extraction.not_attempted(problem.nvars)
-    moment_matrix, face_note, reason = sol.moment_matrix, "", ""
+    moment_matrix, moments, face_note, reason = sol.moment_matrix, sol.moments, "", ""
     times, face_wall = dict(sol.times), 0.0
     if (
         opts.low_rank
@@ -228,15 +292,17 @@ def solve_relaxation(relaxation: MomentRelaxation, spec: SolverSpec, opts: Optio
             second = certify_moments(relaxation, face, sol.lower_bound, opts)
             if second[2] is not None and second[2].verified:
                 flatness, extraction, certificate = second
-                moment_matrix = face.moment_matrix
+                moment_matrix, moments = face.moment_matrix, face.moments
                 face_note = " (flat after a minimum-trace re-solve on the optimal face; other minimizers may exist)"
     extraction_time = time.perf_counter() - start - face_wall  # the re-solve counts as solver time
 
     if sol.status is SolverStatus.OPTIMAL:
-        if certificate is not None and certificate.verified:
-            status, reason = Status.CERTIFIED, getattr(certificate, "method", "")
-        elif sol.moments is not None and np.abs(sol.moments).max() > opts.moment_norm_tol:
+        # very large moments come from a relaxation that is unbounded or whose infimum is not
+        # attained: its "bound" may be wrong, so atoms that meet it prove nothing
+        if moments is not None and np.abs(moments).max() > opts.moment_norm_tol:
             status, reason = Status.INACCURATE, "large_moments"
+        elif certificate is not None and certificate.verified:
+            status, reason = Status.CERTIFIED, getattr(certificate, "method", "")
         elif _point_beats_bound(certificate, sol.lower_bound, opts.gap_tol):
             status, reason = Status.INACCURATE, "bound_exceeded"
         else:
@@ -310,6 +376,50 @@ def _chain_answer(attempts: list[PolyOptResult], lower_orders: list[PolyOptResul
     return res
 
 
+def _best_of_climb(results: Sequence[PolyOptResult], gap_tol: float) -> PolyOptResult:
+    """The last answer, holding the best honest numbers of the whole climb when it is not certified:
+    the largest bound of an accurate solve (an inaccurate one never raises it) and the best
+    feasible point found at any order."""
+    last = results[-1]
+    if last.status not in (Status.BOUND_ONLY, Status.INACCURATE):
+        return last
+    changes: dict[str, Any] = {}
+    accurate = [r for r in results if r.status is Status.BOUND_ONLY and r.lower_bound is not None]
+    if accurate:
+        best = max(accurate, key=lambda r: float(r.lower_bound))  # type: ignore[arg-type]
+        if last.status is Status.INACCURATE or last.lower_bound is None or best.lower_bound > last.lower_bound:
+            changes["lower_bound"] = best.lower_bound
+            if best is not last:
+                changes["message"] = (f"{last.message} The lower bound is the order-{best.order} one, the largest of an "
+                                      "accurate solve in the climb.")
+    points = [r for r in results if r.upper_bound is not None]
+    if points:
+        best_point = min(points, key=lambda r: float(r.upper_bound))  # type: ignore[arg-type]
+        if best_point is not last and (last.upper_bound is None or best_point.upper_bound < last.upper_bound):
+            changes.update(upper_bound=best_point.upper_bound, x=best_point.x, atoms=best_point.atoms)
+        lower = changes.get("lower_bound", last.lower_bound)
+        if lower is not None and lower > best_point.upper_bound + gap_tol * max(1.0, abs(best_point.upper_bound)):
+            # a bound above the value of a feasible point is no bound: none is claimed
+            changes["lower_bound"] = None
+            changes["message"] = (f"{changes.get('message', last.message)} No lower bound is claimed: the solves' "
+                                  f"values are above that of the feasible point found at order {best_point.order}.")
+    return dataclasses.replace(last, **changes) if changes else last
+
+
+def _below_known_point(res: PolyOptResult, earlier: Sequence[PolyOptResult], gap_tol: float) -> PolyOptResult:
+    """A bound above the value of a feasible point found at an earlier order is wrong: the solve
+    that produced it is INACCURATE, whatever the solver said (the relaxations only grow)."""
+    best = min((r.upper_bound for r in earlier if r.upper_bound is not None), default=None)
+    if best is None or res.lower_bound is None or res.status not in (Status.CERTIFIED, Status.BOUND_ONLY):
+        return res
+    if res.lower_bound <= best + gap_tol * max(1.0, abs(best)):
+        return res
+    return dataclasses.replace(res, status=Status.INACCURATE, message=(
+        f"{status_message(Status.INACCURATE, 'bound_exceeded')} (the order-{res.order} bound is above the value "
+        "of a feasible point found at a lower order)"
+    ))
+
+
 def _point_beats_bound(certificate: Certificate | None, bound: float | None, gap_tol: float) -> bool:
     """A feasible extracted point with an objective below the "lower bound" by more than ``gap_tol``
     proves the solve inaccurate (SCS on badly scaled problems: a bound 1.5e-4 above the optimum)."""
@@ -378,6 +488,15 @@ def _verify(res: PolyOptResult, user_box: Any) -> PolyOptResult:
     """Attach the rigorous lower bound of :mod:`momentsos.certify.verified` (or the reason there is none)."""
     if res.certificate is None:
         return dataclasses.replace(res, verification=VerifiedBound(None, "no SOS certificate (the solver returned no dual)"))
+    if user_box is not None and res.atoms:
+        points = np.array([a.point for a in res.atoms])
+        outside = ~np.all((points >= user_box.lower) & (points <= user_box.upper), axis=1)
+        if outside.any():
+            why = (f"the given box excludes {int(outside.sum())} of the {len(points)} minimizers found "
+                   f"(e.g. {np.round(points[outside][0], 6).tolist()}): it does not contain the feasible points "
+                   "of interest, so no bound is verified over it")
+            return dataclasses.replace(res, verification=VerifiedBound(None, why, user_box, res.certificate.bound),
+                                       message=f"{res.message} Box: {why}.")
     derived, why = derive_box(res.problem)
     box = intersect(user_box, derived) if user_box is not None else derived
     if box is None:

@@ -15,7 +15,7 @@ import numpy as np
 from .errors import InvalidOptionError
 
 __all__ = [
-    "Options", "DEFAULT_FEAS_TOL", "DEFAULT_GAP_TOL", "DEFAULT_MAX_ORDER_STEPS", "DEFAULT_MOMENT_NORM_TOL",
+    "Options", "MAX_GAP_TOL", "DEFAULT_FEAS_TOL", "DEFAULT_GAP_TOL", "DEFAULT_MAX_ORDER_STEPS", "DEFAULT_MOMENT_NORM_TOL",
     "SPARSITY_MODES", "CHORDAL_EXTENSIONS", "check_sparsity", "check_chordal_extension",
 ]
 
@@ -27,6 +27,9 @@ DEFAULT_GAP_TOL = 1e-6
 
 DEFAULT_MAX_ORDER_STEPS = 2
 """With ``order=None`` and no ``max_order``, the climb visits ``k0, k0 + 1, k0 + 2``."""
+
+MAX_GAP_TOL = 1e-3
+"""Largest ``gap_tol`` accepted: a looser one would certify points that are visibly not minimal."""
 
 DEFAULT_MOMENT_NORM_TOL = 1e6
 """Moments larger than this flag a possibly unbounded relaxation."""
@@ -127,6 +130,11 @@ class Options:
     def __post_init__(self) -> None:
         for name in ("feas_tol", "gap_tol", "pivot_tol", "moment_norm_tol"):
             _positive_number(name, getattr(self, name))
+        if self.gap_tol > MAX_GAP_TOL:
+            raise InvalidOptionError(
+                f"Invalid option `gap_tol={self.gap_tol!r}`: allowed 0 < gap_tol <= {MAX_GAP_TOL:g} (a relative "
+                "gap between the proven bound and the best point's value in the problem's own units)"
+            )
         limit = self.time_limit
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0):
             raise InvalidOptionError(f"Invalid option `time_limit={limit!r}`: expected seconds > 0 or None")

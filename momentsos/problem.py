@@ -26,6 +26,10 @@ __all__ = ["PolyProblem"]
 
 _NONFINITE = (sp.nan, sp.zoo, sp.oo, -sp.oo)
 
+_DOMAIN_ASSUMPTIONS = ("integer", "rational", "irrational", "positive", "negative", "nonnegative", "nonpositive",
+                       "zero", "nonzero", "even", "odd", "prime", "composite", "imaginary")
+"""Symbol assumptions that restrict a variable's domain; the relaxation would silently ignore them."""
+
 
 def _as_list(value: Any, name: str) -> list[Any]:
     if value is None:
@@ -48,6 +52,8 @@ def _as_list(value: Any, name: str) -> list[Any]:
 
 
 def _sympify(value: Any, what: str) -> sp.Expr:
+    if isinstance(value, sp.Poly):  # a sympy Poly is a polynomial already: its expression is the input
+        value = value.as_expr()
     if isinstance(value, bool) or isinstance(value, sp.logic.boolalg.BooleanAtom):
         raise InvalidProblemError(
             f"Invalid input for PolyProblem: {what} is the boolean {value!r}; a relation between numbers "
@@ -62,6 +68,13 @@ def _sympify(value: Any, what: str) -> sp.Expr:
             f"Invalid input for PolyProblem: {what} must be a sympy expression or a number; "
             f"got {type(value).__name__} {value!r}"
         ) from None
+    noncommutative = sorted(str(s) for s in getattr(expr, "free_symbols", ()) if not s.is_commutative)
+    if noncommutative:
+        names = ", ".join(noncommutative)
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} `{value}` has non-commutative symbols ({names}); "
+            "momentsos optimizes over commuting real variables: use plain sp.Symbol"
+        )
     if isinstance(expr, sp.Basic) and (
         expr.has(*_NONFINITE) or any(not math.isfinite(float(a)) for a in expr.atoms(sp.Float))
     ):
@@ -114,6 +127,15 @@ def _check_polynomial(expr: sp.Expr, variables: tuple[sp.Symbol, ...], what: str
             f"Invalid input for PolyProblem: {what} `{expr}` contains the symbol(s) "
             f"{', '.join(map(str, unknown))}, which are not among the variables ({names})"
         )
+    for symbol in sorted(expr.free_symbols, key=str):
+        restricted = [a for a in _DOMAIN_ASSUMPTIONS if symbol.assumptions0.get(a)]
+        if restricted:
+            raise InvalidProblemError(
+                f"Invalid input for PolyProblem: the variable `{symbol}` of {what} was created with "
+                f"{', '.join(f'{a}=True' for a in restricted)}, which the relaxation would ignore (it optimizes "
+                "over all real values); create it as sp.Symbol(name) or sp.Symbol(name, real=True) and state the "
+                "restriction as a constraint (e.g. x >= 0, or x*(x - 1) == 0 for a binary variable)"
+            )
     if expr.has(sp.I) or any(not a.is_real for a in expr.atoms(sp.Number)):
         raise InvalidProblemError(
             f"Invalid input for PolyProblem: {what} `{expr}` has a complex coefficient; only real "
@@ -130,6 +152,31 @@ def _check_polynomial(expr: sp.Expr, variables: tuple[sp.Symbol, ...], what: str
                 f"Invalid input for PolyProblem: {what} `{expr}` contains `{power}`; exponents must be "
                 "non-negative integers"
             )
+
+
+MAX_COEFFICIENT = 1e150
+"""Coefficients of larger magnitude are refused: products of two of them overflow double precision,
+which every relaxation forms (moments times coefficients, Gram matrices times multipliers)."""
+
+
+def _to_polynomial(expr: sp.Expr, variables: tuple[sp.Symbol, ...], what: str) -> Polynomial:
+    try:
+        poly = Polynomial.from_sympy(expr, variables)
+    except OverflowError:
+        poly = None
+    if poly is None or not np.all(np.isfinite(poly.coefficients)) or (
+            poly.nterms and float(np.abs(poly.coefficients).max()) > MAX_COEFFICIENT):
+        raise InvalidProblemError(
+            f"Invalid input for PolyProblem: {what} `{_short(expr)}` has a coefficient beyond "
+            f"{MAX_COEFFICIENT:.0e} in magnitude; allowed: |coefficient| <= {MAX_COEFFICIENT:.0e} (rescale the "
+            "problem: divide the polynomial by a constant, or substitute scaled variables)"
+        )
+    return poly
+
+
+def _short(expr: Any, limit: int = 80) -> str:
+    text = str(expr)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,9 +244,9 @@ class PolyProblem:
         for i, h in enumerate(hs):
             _check_polynomial(h, variables, f"equality {i}")
         n = len(variables)
-        obj = Polynomial.from_sympy(f, variables)
-        ineqs = tuple(Polynomial.from_sympy(g, variables) for g in gs)
-        eqs = tuple(p for p in (Polynomial.from_sympy(h, variables) for h in hs) if not p.is_zero)
+        obj = _to_polynomial(f, variables, "the objective")
+        ineqs = tuple(_to_polynomial(g, variables, f"inequality {j}") for j, g in enumerate(gs))
+        eqs = tuple(p for p in (_to_polynomial(h, variables, f"equality {i}") for i, h in enumerate(hs)) if not p.is_zero)
         object.__setattr__(self, "objective", obj)
         object.__setattr__(self, "inequalities", ineqs)
         object.__setattr__(self, "equalities", eqs)
@@ -303,6 +350,26 @@ class PolyProblem:
         """d = max(1, max_j ceil(deg g_j / 2), ceil(deg h_i / 2)): the shift in the flatness test."""
         degs = [math.ceil(p.degree / 2) for p in (*self.inequalities, *self.equalities)]
         return max([1, *degs])
+
+    def unbounded_direction(self) -> np.ndarray | None:
+        """A direction ``v`` with ``f(t v) -> -inf`` as ``t -> inf``, for an unconstrained objective of
+        odd degree (its leading form is odd and not zero, so it is negative somewhere); else None.
+
+        The direction is a coordinate axis or a fixed pseudo-random one at which the leading form
+        is nonzero, signed so that the leading form is negative there.
+        """
+        f = self.objective
+        if self.inequalities or self.equalities or f.degree % 2 == 0:
+            return None
+        top = f.exponents.sum(axis=1) == f.degree
+        lead = Polynomial(f.exponents[top], f.coefficients[top])
+        rng = np.random.default_rng(0)
+        candidates = [*np.eye(self.nvars), *rng.standard_normal((8, self.nvars))]
+        for v in candidates:
+            value = float(lead.evaluate(v))
+            if value != 0.0:
+                return -v if value > 0 else v
+        return None
 
     def evaluate_objective(self, point: np.ndarray) -> float:
         return float(self.objective.evaluate(point))

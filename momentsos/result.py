@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from .certify.atoms import Atom
 from .certify.extraction import ExtractionOutcome
 from .certify.flatness import FlatnessReport
+from .certify.proof import Proof
 from .certify.sos import SOSCertificate
 from .certify.verified import VerifiedBound
 from .problem import PolyProblem
@@ -148,6 +149,12 @@ class PolyOptResult:
         ``verification.reason`` says why.
     verification : VerifiedBound or None
         The details: box, the certificate's bound, and what the residual and the PSD projection cost.
+    proof : Proof or None
+        For a CERTIFIED answer whose SOS certificate could be made exact: the proof that
+        :func:`momentsos.check_proof` re-checks in rational arithmetic (then ``lower_bound`` is its
+        bound rounded down and ``upper_bound`` the exact value at the best point rounded up).
+    proof_note : str
+        Why a CERTIFIED answer carries no exact proof (empty otherwise).
     """
 
     status: Status
@@ -170,6 +177,8 @@ class PolyOptResult:
     certificate: SOSCertificate | None = field(default=None, repr=False)
     verified_lower_bound: float | None = None
     verification: VerifiedBound | None = field(default=None, repr=False)
+    proof: Proof | None = field(default=None, repr=False)
+    proof_note: str = ""
 
     @property
     def success(self) -> bool:
@@ -241,6 +250,8 @@ class PolyOptResult:
                 f"  verified_lb: {num(self.verified_lower_bound)}"
                 + (f" ({self.verification.reason})" if self.verification.reason else "")
             )
+        if self.status is Status.CERTIFIED:
+            lines.append("        proof: " + ("exact (check_proof re-checks it)" if self.proof is not None else self.proof_note))
         lines += [
             f"         gap: {'None' if self.gap is None else f'{self.gap:.2e}'}",
             f"   variables: ({names})",

@@ -12,13 +12,11 @@ from typing import Any, Iterable, Sequence
 
 import sympy as sp
 
-from .certify.verified import make_box
 from .errors import InvalidOptionError, SolverFailedError
-from .hierarchy import Hierarchy, order_range
+from .hierarchy import Hierarchy, unbounded_result
 from .options import Options
 from .problem import PolyProblem
 from .result import PolyOptResult, Status
-from .sdp import check_solver_options, resolve_solver
 
 __all__ = ["minimize"]
 
@@ -153,16 +151,12 @@ def minimize(
     """
     opts = Options.from_kwargs(options)
     problem = _problem_of(objective, inequalities, equalities, variables)
-    try:
-        box = None if opts.box is None else make_box(opts.box, problem.nvars)
-    except ValueError as exc:
-        raise InvalidOptionError(str(exc)) from None
-    spec = resolve_solver(solver) if solver is not None else None
-    orders = order_range(problem, order, opts.max_order)
-    if spec is not None and opts.solver_options:
-        check_solver_options(spec, opts.solver_options)
-    hierarchy = Hierarchy(problem, opts, spec, box)
-    final = hierarchy.answer(list(hierarchy.climb(orders)))
+    hierarchy, orders = Hierarchy.plan(problem, opts, order, solver)
+    direction = problem.unbounded_direction()
+    if direction is not None:
+        final = unbounded_result(problem, orders[0], direction)
+    else:
+        final = hierarchy.answer(list(hierarchy.climb(orders)))
     if opts.raise_on_failure and not opts.certify and final.status is not Status.BOUND_ONLY:
         raise SolverFailedError(f"minimize did not return an accurate bound: {final.status.name}: {final.message}")
     if opts.raise_on_failure and opts.certify and not final.success:

@@ -56,8 +56,9 @@ def test_constrained_problem_round_trip():
 
 
 def test_a_uniformly_tiny_objective_is_normalised():
-    # found by the badly scaled planted suite: an equality-constrained plant whose objective is
-    # scaled by about 1e-3 was certified 1e-2 away from its minimizer (gap_tol is absolute below 1)
+    # an equality-constrained plant whose objective is scaled by about 1e-3 (gap_tol would be absolute
+    # below 1): balanced, it is certified at the plant; unbalanced, it may not be certified, but no
+    # certificate may be wrong, since the gap is checked in the problem's own units
     from momentsos.testing import KINDS, check_answer, planted_suite
 
     kinds = tuple(k for k in KINDS if k != "not_exact")
@@ -68,4 +69,4 @@ def test_a_uniformly_tiny_objective_is_normalised():
         fixed = ms.minimize(planted.problem, max_order=planted.max_order)
         loose = ms.minimize(planted.problem, max_order=planted.max_order, scale=False)
     assert check_answer(planted, fixed) == "certified" and "objective divided by 2^-" in fixed.message
-    assert check_answer(planted, loose) == "wrong"
+    assert check_answer(planted, loose) != "wrong"

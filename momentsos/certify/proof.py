@@ -1,0 +1,480 @@
+"""Exact-arithmetic proof of a lower bound and of the minimizers' values.
+
+A floating-point SOS certificate (:mod:`momentsos.certify.sos`) says
+``f - b ~ sigma_0 + sum_j g_j sigma_j + sum_i h_i p_i`` with ``sigma_j = v_j^T Q_j v_j``; it proves
+nothing until the identity holds exactly and every ``Q_j`` is exactly positive semidefinite. The
+proof is made in the manner of Peyrl and Parrilo [PP08]:
+
+1. every Gram matrix ``Q_j`` of a localizing block is projected onto the PSD cone in floating point
+   (eigenvalues clipped at a small positive floor) and rounded to rationals, the multipliers ``p_i``
+   are rounded to rationals, and the bound is lowered to ``b' = b - delta`` (a margin inside the
+   gap budget);
+2. the residual ``r = f - b' - sum_j g_j sigma_j - sum_i h_i p_i - sigma_0`` is computed exactly and
+   absorbed into the Gram matrix of a moment block: for each monomial ``a`` of ``r``, the ``n_a``
+   entries ``(i, k)`` with ``b_i + b_k = a`` each receive ``r_a / n_a``, the orthogonal projection of
+   that block onto the affine space of the identity. The identity then holds exactly;
+3. every rational Gram matrix is shown positive semidefinite by an exact ``LDL^T`` factorisation.
+
+The problem data are exact too: coefficients are read from the user's sympy expressions as
+rationals (a binary float in the input is the rational it denotes), so the bound is a theorem
+about the problem as written. Each minimizer is evaluated exactly at its (binary) coordinates, so
+the upper bound is exact as well; its feasibility is accepted within ``feas_tol``, scaled as in
+:mod:`momentsos.certify.atoms`. :func:`check_proof` re-checks all of it with no solver and no
+floating point; :meth:`Proof.to_json` and :meth:`Proof.from_json` carry it to another machine.
+
+Rationals are python-flint's ``fmpq`` where python-flint is installed (FLINT's arithmetic is
+several times faster), else :class:`fractions.Fraction`; the two give the same answers.
+
+References
+----------
+[PP08] H. Peyrl, P. A. Parrilo, "Computing sum of squares decompositions with rational
+coefficients", Theoret. Comput. Sci. 409(2), 2008.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+
+from ..polynomial import Polynomial
+from ..problem import PolyProblem
+from .sos import SOSCertificate
+
+try:  # FLINT's rationals when available; the results are identical with Fraction
+    from flint import fmpq as _Q
+except ImportError:  # pragma: no cover - exercised where python-flint is missing
+    _Q = Fraction
+
+__all__ = ["Proof", "ProofBlock", "prove", "check_proof", "exact_problem", "ProofFailure"]
+
+Monomial = tuple[int, ...]
+ExactPoly = dict[Monomial, Any]
+
+_MARGINS = (1e-10, 1e-8)
+"""Bound margins ``delta / max(1, |b|)`` tried in turn (each within the gap budget, which is checked)."""
+
+_CLIP = 1e-13
+"""Relative eigenvalue floor of a localizing Gram matrix projected onto the PSD cone."""
+
+
+class ProofFailure(Exception):
+    """A step of the proof did not go through (a reason, not an input error)."""
+
+
+def _q(value: Any) -> Any:
+    """The exact rational of an int, Fraction, sympy Rational or finite binary float."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ProofFailure(f"a non-finite number {value!r} cannot be made exact")
+        return _Q(*value.as_integer_ratio())
+    if isinstance(value, (int, np.integer)):
+        return _Q(int(value))
+    if isinstance(value, Fraction):
+        return _Q(value.numerator, value.denominator)
+    if isinstance(value, sp.Rational):
+        return _Q(int(value.p), int(value.q))
+    if isinstance(value, str):
+        num, _, den = value.partition("/")
+        return _Q(int(num), int(den or 1))
+    return _Q(*float(value).as_integer_ratio())
+
+
+def _fraction(value: Any) -> Fraction:
+    """A Fraction of an exact rational of either kind (for printing and comparisons with floats)."""
+    return Fraction(str(value))
+
+
+# -- exact polynomials: {exponent tuple: rational} ------------------------------------------------
+def _add_into(target: ExactPoly, poly: Mapping[Monomial, Any], factor: Any = 1) -> None:
+    for a, c in poly.items():
+        v = target.get(a, 0) + factor * c
+        if v == 0:
+            target.pop(a, None)
+        else:
+            target[a] = v
+
+
+def _times(p: Mapping[Monomial, Any], q: Mapping[Monomial, Any]) -> ExactPoly:
+    out: ExactPoly = {}
+    for a, c in p.items():
+        for b, d in q.items():
+            key = tuple(i + j for i, j in zip(a, b))
+            v = out.get(key, 0) + c * d
+            if v == 0:
+                out.pop(key, None)
+            else:
+                out[key] = v
+    return out
+
+
+def _quadratic_form(gram: Sequence[Sequence[Any]], basis: Sequence[Monomial]) -> ExactPoly:
+    out: ExactPoly = {}
+    for i, bi in enumerate(basis):
+        row = gram[i]
+        for k, bk in enumerate(basis):
+            c = row[k]
+            if c != 0:
+                key = tuple(x + y for x, y in zip(bi, bk))
+                out[key] = out.get(key, 0) + c
+    return {a: c for a, c in out.items() if c != 0}
+
+
+def _evaluate(poly: Mapping[Monomial, Any], point: Sequence[Any]) -> Any:
+    total = _Q(0)
+    for a, c in poly.items():
+        term = c
+        for x, e in zip(point, a):
+            if e:
+                term = term * x**e
+        total += term
+    return total
+
+
+def _exact_of_polynomial(p: Polynomial) -> ExactPoly:
+    return {tuple(int(e) for e in row): _q(float(c)) for row, c in zip(p.exponents, p.coefficients) if c != 0}
+
+
+def _exact_of_expression(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> ExactPoly:
+    """The coefficients of ``expr`` as exact rationals: each Float stands for the binary number it holds."""
+    floats = {f: sp.Rational(*float(f).as_integer_ratio()) for f in expr.atoms(sp.Float)}
+    poly = sp.Poly(sp.expand(expr.xreplace(floats)), *variables, domain=sp.QQ)
+    return {tuple(int(e) for e in a): _q(c) for a, c in poly.terms() if c != 0}
+
+
+def exact_problem(problem: PolyProblem) -> tuple[ExactPoly, list[ExactPoly], list[ExactPoly]]:
+    """The objective, inequalities and equalities of ``problem`` with exact rational coefficients.
+
+    From the sympy expressions the problem was built from, when it has them (so ``21/10`` is
+    ``21/10``, not its nearest float); else from the float coefficients, which are then the data.
+    """
+    exprs = problem.expressions
+    if exprs:
+        f = _exact_of_expression(exprs["objective"], problem.variables)
+        gs = [_exact_of_expression(g, problem.variables) for g in exprs["inequalities"]]
+        hs = [h for h in (_exact_of_expression(h, problem.variables) for h in exprs["equalities"]) if h]
+        if len(gs) == len(problem.inequalities) and len(hs) == len(problem.equalities):
+            return f, gs, hs
+    return (_exact_of_polynomial(problem.objective), [_exact_of_polynomial(g) for g in problem.inequalities],
+            [_exact_of_polynomial(h) for h in problem.equalities])
+
+
+# -- exact positive semidefiniteness -------------------------------------------------------------
+def is_psd(gram: Sequence[Sequence[Any]]) -> bool:
+    """Exact test of positive semidefiniteness by symmetric Gaussian elimination (``LDL^T``).
+
+    A negative pivot disproves it; a zero pivot is allowed only with a zero remaining row.
+    """
+    a = [list(row) for row in gram]
+    n = len(a)
+    for i in range(n):
+        for k in range(i + 1, n):
+            if a[i][k] != a[k][i]:
+                return False
+    for k in range(n):
+        pivot = a[k][k]
+        row = a[k]
+        if pivot < 0:
+            return False
+        if pivot == 0:
+            if any(row[j] != 0 for j in range(k + 1, n)):
+                return False
+            continue
+        for i in range(k + 1, n):
+            f = row[i]
+            if f == 0:
+                continue
+            f = f / pivot
+            ai = a[i]
+            for j in range(i, n):
+                rj = row[j]
+                if rj != 0:
+                    ai[j] -= f * rj
+    return True
+
+
+# -- the proof -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProofBlock:
+    """``multiplier * v^T gram v`` with ``v`` the monomials ``basis``; ``multiplier`` is ``-1`` for
+    the constant 1 (a sum of squares) or the index of an inequality ``g_j``."""
+
+    multiplier: int
+    basis: tuple[Monomial, ...]
+    gram: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A certificate of global optimality that :func:`check_proof` re-checks in exact arithmetic.
+
+    It states: on ``{g_j >= 0, h_i = 0}``, ``objective >= bound``, because
+    ``objective - bound = sum_blocks multiplier * v^T gram v + sum_i h_i p_i`` identically with every
+    ``gram`` positive semidefinite; and each point of ``points`` is feasible within ``feas_tol``
+    (violations scaled by ``max(1, max |coefficient|)`` of each constraint) with objective value
+    ``values`` (exact), the smallest of which is within ``gap_tol * max(1, |bound|)`` of ``bound``.
+    All numbers are exact rationals (strings ``"p/q"`` in JSON).
+    """
+
+    variables: tuple[str, ...]
+    objective: ExactPoly
+    inequalities: tuple[ExactPoly, ...]
+    equalities: tuple[ExactPoly, ...]
+    bound: Any
+    blocks: tuple[ProofBlock, ...]
+    equality_multipliers: tuple[ExactPoly, ...]
+    points: tuple[tuple[Any, ...], ...]
+    values: tuple[Any, ...]
+    feas_tol: float
+    gap_tol: float
+
+    @property
+    def lower_bound(self) -> float:
+        """``bound`` rounded down to a float (so the float is a valid bound too)."""
+        return _round(self.bound, down=True)
+
+    @property
+    def upper_bound(self) -> float | None:
+        """The smallest exact value at the points, rounded up."""
+        return _round(min(self.values, key=_fraction), down=False) if self.values else None
+
+    def to_json(self) -> str:
+        def poly(p: Mapping[Monomial, Any]) -> list[list[Any]]:
+            return [[list(a), str(c)] for a, c in sorted(p.items())]
+
+        return json.dumps({
+            "format": "momentsos-proof-1",
+            "variables": list(self.variables),
+            "objective": poly(self.objective),
+            "inequalities": [poly(g) for g in self.inequalities],
+            "equalities": [poly(h) for h in self.equalities],
+            "bound": str(self.bound),
+            "blocks": [{"multiplier": b.multiplier, "basis": [list(r) for r in b.basis],
+                        "gram": [[str(c) for c in row] for row in b.gram]} for b in self.blocks],
+            "equality_multipliers": [poly(p) for p in self.equality_multipliers],
+            "points": [[str(c) for c in p] for p in self.points],
+            "values": [str(v) for v in self.values],
+            "feas_tol": self.feas_tol,
+            "gap_tol": self.gap_tol,
+        })
+
+    @classmethod
+    def from_json(cls, text: str) -> Proof:
+        """The proof written by :meth:`to_json`; raises ValueError for text that is not one."""
+        try:
+            data = json.loads(text)
+            if data.get("format") != "momentsos-proof-1":
+                raise ValueError(f"unknown format {data.get('format')!r}")
+
+            def poly(items: Iterable[Any]) -> ExactPoly:
+                return {tuple(int(e) for e in a): _q(c) for a, c in items}
+
+            return cls(
+                variables=tuple(data["variables"]),
+                objective=poly(data["objective"]),
+                inequalities=tuple(poly(g) for g in data["inequalities"]),
+                equalities=tuple(poly(h) for h in data["equalities"]),
+                bound=_q(data["bound"]),
+                blocks=tuple(ProofBlock(int(b["multiplier"]), tuple(tuple(int(e) for e in r) for r in b["basis"]),
+                                        tuple(tuple(_q(c) for c in row) for row in b["gram"]))
+                             for b in data["blocks"]),
+                equality_multipliers=tuple(poly(p) for p in data["equality_multipliers"]),
+                points=tuple(tuple(_q(c) for c in p) for p in data["points"]),
+                values=tuple(_q(v) for v in data["values"]),
+                feas_tol=float(data["feas_tol"]),
+                gap_tol=float(data["gap_tol"]),
+            )
+        except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+            raise ValueError(f"Proof.from_json: not a momentsos proof ({type(exc).__name__}: {exc})") from None
+
+    def __repr__(self) -> str:
+        return (f"Proof(bound={float(_fraction(self.bound)):.10g}, {len(self.blocks)} Gram blocks, "
+                f"{len(self.points)} points, upper bound {self.upper_bound})")
+
+
+def _round(value: Any, down: bool) -> float:
+    q = _fraction(value)
+    x = float(q)
+    if down and Fraction(x) > q:
+        x = math.nextafter(x, -math.inf)
+    if not down and Fraction(x) < q:
+        x = math.nextafter(x, math.inf)
+    return x
+
+
+def _scale(poly: Mapping[Monomial, Any]) -> Fraction:
+    return max([Fraction(1)] + [abs(_fraction(c)) for c in poly.values()])
+
+
+def _violation(problem_g: Sequence[ExactPoly], problem_h: Sequence[ExactPoly], point: Sequence[Any]) -> Fraction:
+    worst = Fraction(0)
+    for g in problem_g:
+        worst = max(worst, -_fraction(_evaluate(g, point)) / _scale(g))
+    for h in problem_h:
+        worst = max(worst, abs(_fraction(_evaluate(h, point))) / _scale(h))
+    return worst
+
+
+def _identity_residual(objective: ExactPoly, bound: Any, inequalities: Sequence[ExactPoly],
+                       equalities: Sequence[ExactPoly], blocks: Sequence[ProofBlock],
+                       multipliers: Sequence[ExactPoly]) -> ExactPoly:
+    """``objective - bound - sum_blocks multiplier sigma - sum_i h_i p_i``, exactly."""
+    n = len(next(iter(objective), ())) if objective else None
+    residual = dict(objective)
+    zero = tuple([0] * (n if n is not None else _nvars(blocks)))
+    _add_into(residual, {zero: bound}, -1)
+    for block in blocks:
+        sigma = _quadratic_form(block.gram, block.basis)
+        _add_into(residual, sigma if block.multiplier < 0 else _times(inequalities[block.multiplier], sigma), -1)
+    for h, p in zip(equalities, multipliers):
+        _add_into(residual, _times(h, p), -1)
+    return residual
+
+
+def _nvars(blocks: Sequence[ProofBlock]) -> int:
+    for b in blocks:
+        if b.basis:
+            return len(b.basis[0])
+    return 0
+
+
+def check_proof(proof: Proof) -> bool:
+    """Re-check ``proof`` in exact arithmetic: the identity, every Gram matrix PSD, the points'
+    feasibility within ``feas_tol``, their exact values, and the gap within ``gap_tol``."""
+    if not isinstance(proof, Proof):
+        raise TypeError(f"check_proof: expected a momentsos Proof, got {type(proof).__name__}")
+    if len(proof.equality_multipliers) != len(proof.equalities):
+        return False
+    if any(b.multiplier >= len(proof.inequalities) or b.multiplier < -1 for b in proof.blocks):
+        return False
+    if _identity_residual(proof.objective, proof.bound, proof.inequalities, proof.equalities, proof.blocks,
+                          proof.equality_multipliers):
+        return False
+    if not all(is_psd(b.gram) for b in proof.blocks):
+        return False
+    if not proof.points or len(proof.values) != len(proof.points):
+        return False
+    for point, value in zip(proof.points, proof.values):
+        if _evaluate(proof.objective, point) != value:
+            return False
+        if _violation(proof.inequalities, proof.equalities, point) > Fraction(proof.feas_tol):
+            return False
+    best = min(_fraction(v) for v in proof.values)
+    bound = _fraction(proof.bound)
+    return best - bound <= Fraction(proof.gap_tol) * max(Fraction(1), abs(bound))
+
+
+# -- making the proof from a floating-point certificate -------------------------------------------
+def _rational_matrix(gram: NDArray[np.float64]) -> list[list[Any]]:
+    sym = 0.5 * (gram + gram.T)
+    return [[_q(float(v)) for v in row] for row in sym]
+
+
+def _clipped(gram: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``gram`` projected onto the PSD cone, eigenvalues floored at a small positive fraction of its norm."""
+    sym = 0.5 * (gram + gram.T)
+    if sym.size == 0:
+        return sym
+    w, v = np.linalg.eigh(sym)
+    floor = _CLIP * max(1.0, float(np.abs(w).max()))
+    return (v * np.maximum(w, floor)) @ v.T
+
+
+def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]]) -> None:
+    """Spread each residual monomial over the Gram entries of the first sum-of-squares block whose
+    pair sums reach it; :class:`ProofFailure` when a monomial is reached by none."""
+    tables = []
+    for gram, basis in targets:
+        pairs: dict[Monomial, list[tuple[int, int]]] = {}
+        for i, bi in enumerate(basis):
+            for k, bk in enumerate(basis):
+                pairs.setdefault(tuple(x + y for x, y in zip(bi, bk)), []).append((i, k))
+        tables.append((gram, pairs))
+    for a, c in residual.items():
+        for gram, pairs in tables:
+            cells = pairs.get(a)
+            if cells:
+                share = c / len(cells)
+                for i, k in cells:
+                    gram[i][k] += share
+                break
+        else:
+            raise ProofFailure(f"the residual monomial with exponents {list(a)} lies outside every Gram basis")
+
+
+def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDArray[np.float64],
+          gap_tol: float, feas_tol: float) -> Proof:
+    """An exact proof that ``certificate``'s bound (lowered by a small margin) holds on ``problem``
+    and that the best of ``points`` attains it within ``gap_tol``; :class:`ProofFailure` says which
+    step failed. ``certificate`` and ``points`` are in ``problem``'s units."""
+    if certificate is None:
+        raise ProofFailure("no SOS certificate (the solver returned no dual matrices)")
+    f, gs, hs = exact_problem(problem)
+    exact_points = [tuple(_q(float(v)) for v in p) for p in np.atleast_2d(points)]
+    values = [_evaluate(f, p) for p in exact_points]
+    feasible = [(p, v) for p, v in zip(exact_points, values) if _violation(gs, hs, p) <= Fraction(feas_tol)]
+    if not feasible:
+        raise ProofFailure("no minimizer is feasible within feas_tol when evaluated exactly")
+    best = min(_fraction(v) for _, v in feasible)
+    blocks_float = certificate.blocks
+    multipliers = [{tuple(int(e) for e in row): _q(float(c)) for row, c in zip(m.multiplier.exponents, m.multiplier.coefficients)
+                    if c != 0} for m in certificate.equalities]
+    if len(multipliers) != len(hs):
+        raise ProofFailure("the certificate's equality multipliers do not match the problem's equalities")
+    ineq_of = _inequality_indices(certificate, problem)
+    fixed: list[ProofBlock] = []
+    sos_targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]] = []
+    for block, j in zip(blocks_float, ineq_of):
+        basis = tuple(tuple(int(e) for e in row) for row in block.basis)
+        if j < 0:
+            sos_targets.append((_rational_matrix(_clipped(block.gram)), basis))
+        else:
+            fixed.append(ProofBlock(j, basis, tuple(tuple(r) for r in _rational_matrix(_clipped(block.gram)))))
+    if not sos_targets:
+        raise ProofFailure("the certificate has no sum-of-squares block to absorb the rounding residual")
+    b = float(certificate.bound)
+    reason = "the Gram matrices are not exactly positive semidefinite at any margin tried"
+    for margin in _MARGINS:
+        delta = margin * max(1.0, abs(b))
+        bound = _q(b - delta)
+        if best - _fraction(bound) > Fraction(gap_tol) * max(Fraction(1), abs(_fraction(bound))):
+            reason = (f"the best point's exact value {float(best):.12g} is more than gap_tol above the "
+                      f"lowered bound {float(_fraction(bound)):.12g}")
+            break
+        targets = [([list(row) for row in gram], basis) for gram, basis in sos_targets]
+        residual = _identity_residual(f, bound, gs, hs,
+                                      fixed + [ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets],
+                                      multipliers)
+        _absorb(residual, targets)
+        sos_blocks = [ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
+        if all(is_psd(blk.gram) for blk in sos_blocks) and all(is_psd(blk.gram) for blk in fixed):
+            return Proof(
+                variables=tuple(str(v) for v in problem.variables), objective=f, inequalities=tuple(gs),
+                equalities=tuple(hs), bound=bound, blocks=tuple(sos_blocks + fixed),
+                equality_multipliers=tuple(multipliers), points=tuple(p for p, _ in feasible),
+                values=tuple(v for _, v in feasible), feas_tol=float(feas_tol), gap_tol=float(gap_tol),
+            )
+    raise ProofFailure(reason)
+
+
+def _inequality_indices(certificate: SOSCertificate, problem: PolyProblem) -> list[int]:
+    """For each block of ``certificate``: -1 for a sum of squares, else the index of its inequality."""
+    out = []
+    for block in certificate.blocks:
+        m = block.multiplier
+        if m.nterms == 1 and not m.exponents.any() and m.coefficients[0] == 1.0:
+            out.append(-1)
+            continue
+        for j, g in enumerate(problem.inequalities):
+            if g.nterms == m.nterms and np.array_equal(g.exponents, m.exponents) and np.array_equal(g.coefficients, m.coefficients):
+                out.append(j)
+                break
+        else:
+            raise ProofFailure("a block's multiplier is none of the problem's inequalities")
+    return out

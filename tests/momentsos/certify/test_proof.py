@@ -1,0 +1,64 @@
+"""Exact proofs: made from a solve, re-checked with no solver, carried as JSON, and rejected when altered."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+
+import momentsos as ms
+from momentsos.certify.proof import _q, is_psd
+
+x, y = sp.symbols("x y")
+
+
+@pytest.fixture(scope="module")
+def ball() -> ms.PolyOptResult:
+    return ms.minimize(x + y, inequalities=[1 - x**2 - y**2], solver="IPM")
+
+
+def test_a_certified_answer_carries_a_proof_that_checks(ball):
+    assert ball.status is ms.Status.CERTIFIED and ball.proof is not None
+    assert ms.check_proof(ball.proof)
+    # the float bound is the exact bound rounded down, below the true minimum -sqrt(2)
+    assert ball.lower_bound == ball.proof.lower_bound <= -2**0.5
+    assert Fraction(ball.lower_bound) <= Fraction(str(ball.proof.bound))
+    assert ball.upper_bound - ball.lower_bound <= 1e-6 * 2**0.5
+
+
+def test_the_proof_round_trips_through_json(ball):
+    again = ms.Proof.from_json(ball.proof.to_json())
+    assert ms.check_proof(again) and again.bound == ball.proof.bound and again.values == ball.proof.values
+
+
+def test_an_altered_proof_is_rejected(ball):
+    proof = ball.proof
+    assert not ms.check_proof(dataclasses.replace(proof, bound=proof.bound + _q(1e-3)))
+    assert not ms.check_proof(dataclasses.replace(proof, values=tuple(v - _q(1.0) for v in proof.values)))
+    block = proof.blocks[0]
+    gram = [list(row) for row in block.gram]
+    gram[0][0] = -gram[0][0] - 1
+    broken = dataclasses.replace(block, gram=tuple(tuple(r) for r in gram))
+    assert not ms.check_proof(dataclasses.replace(proof, blocks=(broken, *proof.blocks[1:])))
+
+
+def test_from_json_refuses_text_that_is_not_a_proof():
+    with pytest.raises(ValueError, match="not a momentsos proof"):
+        ms.Proof.from_json('{"format": "something else"}')
+
+
+def test_exact_psd_test_agrees_with_the_definition():
+    q = _q
+    assert is_psd([[q(2), q(1)], [q(1), q(2)]])
+    assert is_psd([[q(1), q(1)], [q(1), q(1)]])            # singular, PSD
+    assert not is_psd([[q(1), q(2)], [q(2), q(1)]])        # eigenvalue -1
+    assert not is_psd([[q(0), q(1)], [q(1), q(5)]])        # zero pivot with a nonzero row
+    assert not is_psd([[q(1), q(0)], [q(1), q(1)]])        # not symmetric
+
+
+def test_a_certificate_that_cannot_be_made_exact_says_why():
+    res = ms.minimize(4*x**2 - sp.Rational(21, 10)*x**4 + x**6/3 + x*y - 4*y**2 + 4*y**4)
+    assert res.status is ms.Status.CERTIFIED
+    assert (res.proof is not None and ms.check_proof(res.proof)) or res.proof_note.startswith("no exact proof")

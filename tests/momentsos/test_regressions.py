@@ -1,0 +1,69 @@
+"""Problems answered wrongly before (``shared/regressions/cases.py``): every answer must now be honest.
+
+Honest means: CERTIFIED with the true minimum (and the planted minimizer where there is one); or a
+status that certifies nothing, whose lower bound, when it claims an accurate one (BOUND_ONLY), is not
+above the true minimum, and whose upper bound is not below it; or a clear input error.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import momentsos as ms
+
+CASES_FILE = Path(__file__).resolve().parents[2].parent / "shared" / "regressions" / "cases.py"
+
+
+def _cases() -> list[dict]:
+    if not CASES_FILE.exists():
+        return []
+    spec = importlib.util.spec_from_file_location("regression_cases", CASES_FILE)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module.CASES
+
+
+CASES = _cases()
+# the options that keep each case within a few seconds to half a minute; None: the defaults
+OPTIONS = {"planted_quartic4": {"order": 4}}
+
+
+def test_the_regression_cases_are_found():
+    if not CASES_FILE.exists():
+        pytest.skip(f"{CASES_FILE} is not beside this checkout")
+    assert {c["name"] for c in CASES} >= {"unattained_infimum", "planted_quartic4", "huge_coefficient",
+                                          "globallib_ex4_1_3"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_each_regression_case_is_answered_honestly(case):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ms.InaccurateSolutionWarning)
+            res = ms.minimize(case["objective"], case["inequalities"], case["equalities"], case["variables"],
+                              **OPTIONS.get(case["name"], {}))
+    except ms.InvalidProblemError as exc:
+        # refusing input that double precision cannot represent faithfully is honest, if it says why
+        assert "coefficient" in str(exc) and "allowed" in str(exc)
+        return
+    infimum = case["infimum"]
+    tol = 1e-5 * max(1.0, abs(infimum))
+    if res.status is ms.Status.CERTIFIED:
+        assert case["attained"], "an infimum that is not attained cannot be certified as a minimum"
+        assert abs(res.lower_bound - infimum) <= tol and res.lower_bound <= infimum + tol
+        if "minimizer" in case:
+            assert min(np.linalg.norm(a.point - np.array(case["minimizer"])) for a in res.atoms) < 1e-3
+        return
+    assert res.status in (ms.Status.BOUND_ONLY, ms.Status.INACCURATE)
+    if res.status is ms.Status.BOUND_ONLY:
+        assert res.lower_bound is not None and res.lower_bound <= infimum + tol
+    if res.upper_bound is not None:
+        assert res.upper_bound >= infimum - tol
+    if res.lower_bound is not None and res.upper_bound is not None:
+        assert res.lower_bound <= res.upper_bound + tol
