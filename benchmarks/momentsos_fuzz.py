@@ -12,7 +12,7 @@ import sys
 import time
 import warnings
 
-from momentsos import minimize
+from momentsos import check_proof, minimize
 from momentsos.testing import KINDS, check_answer, planted_suite
 
 
@@ -33,12 +33,19 @@ def main(argv: list[str] | None = None) -> int:
     kinds = tuple(args.kinds.split(","))
     counts: dict[str, dict[str, int]] = {}
     wrong = []
+    proofs = {"with": 0, "checked": 0, "without": 0}
     start = time.perf_counter()
     for planted in planted_suite(args.count, args.seed, kinds=kinds, nvars=nvars, scaled=args.scaled):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = minimize(planted.problem, solver=args.solver, max_order=planted.max_order)
         grade = check_answer(planted, res)
+        if res.status.name == "CERTIFIED":
+            if res.proof is None:
+                proofs["without"] += 1
+            else:
+                proofs["with"] += 1
+                proofs["checked"] += bool(check_proof(res.proof))
         counts.setdefault(planted.kind, {}).setdefault(grade, 0)
         counts[planted.kind][grade] += 1
         if grade in ("wrong", "incomplete", "false_infeasible"):
@@ -52,11 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'total':17s} " + " ".join(f"{sum(c.get(g, 0) for c in counts.values()):12d}" for g in grades))
     bad = [w for w in wrong if w[0] == "wrong"]
     print(f"wrong certificates: {len(bad)}" + (f" {bad}" if bad else ""))
+    print(f"certified with an exact proof: {proofs['with']} (check_proof accepts {proofs['checked']}); "
+          f"certified by evaluation only: {proofs['without']}")
     for grade in ("incomplete", "false_infeasible"):
         cases = [w[1:] for w in wrong if w[0] == grade]
         if cases:
             print(f"{grade} (kind, seed, nvars): {cases}")
-    return 1 if bad else 0
+    return 1 if bad or proofs["checked"] < proofs["with"] else 0
 
 
 if __name__ == "__main__":

@@ -78,6 +78,8 @@ __all__ = ["KINDS", "PlantedProblem", "planted_problem", "planted_suite", "badly
            "random_quartic_on_ball"]
 
 KINDS = ("sos", "sos_multi", "ball", "sphere", "box", "variety", "binary", "odd_cycle", "not_exact")
+EXTRA_KINDS = ("unattained",)
+"""Kinds outside the default suite (whose cycle through :data:`KINDS` fixes the seeds of its problems)."""
 MAX_BINARY_VARS = 8
 
 
@@ -259,7 +261,22 @@ def _not_exact(kind: str, nvars: int, degree: int, rng: np.random.Generator, sca
     return PolyProblem.from_polynomials(f), 0.0, points, None, None
 
 
-_BUILDERS = {"sos": _sos, "sos_multi": _sos, "ball": _on_boundary, "sphere": _on_boundary, "box": _on_boundary,
+def _unattained(kind: str, nvars: int, degree: int, rng: np.random.Generator, scale: float) -> tuple:
+    """``c0 + a ((x_i x_j - 1)^2 + x_i^2) + sum_k c_k (x_k - t_k)^2``: infimum ``c0`` along ``x_i -> 0``,
+    ``x_j = 1 / x_i``, never attained, so no certificate of a minimum can be right."""
+    i, j = rng.choice(nvars, size=2, replace=False)
+    e = np.eye(nvars, dtype=np.int64)
+    offset = float(rng.uniform(-1.0, 1.0))
+    xy = Polynomial(np.array([e[i] + e[j], np.zeros(nvars, dtype=np.int64)]), np.array([1.0, -1.0]))
+    f = (xy * xy + Polynomial(2 * e[i][None, :], np.ones(1))) * scale + offset
+    for k in range(nvars):
+        if k not in (i, j):
+            shifted = _affine(e[k].astype(float), -float(rng.uniform(-1, 1)))
+            f = f + shifted * shifted * float(rng.uniform(0.5, 2.0))
+    return PolyProblem.from_polynomials(f), offset, np.zeros((0, nvars)), None, None
+
+
+_BUILDERS = {"unattained": _unattained, "sos": _sos, "sos_multi": _sos, "ball": _on_boundary, "sphere": _on_boundary, "box": _on_boundary,
              "variety": _variety, "binary": _binary, "odd_cycle": _odd_cycle, "not_exact": _not_exact}
 
 
@@ -283,13 +300,13 @@ def planted_problem(kind: str, nvars: int, seed: int, degree: int = 2) -> Plante
     ValueError
         For an unknown ``kind`` or a ``nvars`` or ``degree`` the kind does not allow.
     """
-    if kind not in KINDS:
-        raise ValueError(f"Invalid argument `kind={kind!r}`: allowed: {', '.join(KINDS)}")
+    if kind not in KINDS + EXTRA_KINDS:
+        raise ValueError(f"Invalid argument `kind={kind!r}`: allowed: {', '.join(KINDS + EXTRA_KINDS)}")
     if isinstance(nvars, bool) or not isinstance(nvars, (int, np.integer)) or nvars < 2:
         raise ValueError(f"Invalid argument `nvars={nvars!r}`: expected an integer >= 2")
     if degree not in (1, 2):
         raise ValueError(f"Invalid argument `degree={degree!r}`: allowed: 1, 2")
-    rng = np.random.default_rng([seed, KINDS.index(kind), nvars, degree])
+    rng = np.random.default_rng([seed, (KINDS + EXTRA_KINDS).index(kind), nvars, degree])
     scale = float(rng.uniform(0.5, 2.0))
     problem, optimum, minimizers, exact, inexact = _BUILDERS[kind](kind, int(nvars), degree, rng, scale)
     return PlantedProblem(kind, seed, problem, optimum, np.atleast_2d(minimizers), exact, inexact)
@@ -374,6 +391,8 @@ def check_answer(planted: PlantedProblem, result, tol: float = 1e-4, point_tol: 
     if result.status.name != "CERTIFIED":
         return result.status.name.lower()
     if planted.inexact_order is not None and result.order <= planted.inexact_order:
+        return "wrong"
+    if planted.minimizers.shape[0] == 0:  # an infimum that is not attained has no certifiable minimum
         return "wrong"
     if abs(result.lower_bound / s - optimum) > slack:
         return "wrong"

@@ -388,13 +388,45 @@ def _clipped(gram: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]]) -> None:
     """Spread each residual monomial over the Gram entries of the first sum-of-squares block whose
-    pair sums reach it; :class:`ProofFailure` when a monomial is reached by none."""
+    pair sums reach it; :class:`ProofFailure` when a monomial is reached by none.
+
+    A row whose diagonal entry ends at zero or below must vanish in a PSD matrix (a monomial ``2b``
+    reached only by ``(b, b)`` with a zero coefficient: the face the Gram matrix lies on). Such rows
+    are emptied and what they held is spread again over the remaining rows, until none is left.
+    """
+    dropped: list[set[int]] = [set() for _ in targets]
+    pending = residual
+    while True:
+        _spread(pending, targets, dropped)
+        pending = {}
+        for (gram, basis), gone in zip(targets, dropped):
+            for i in range(len(basis)):
+                if i in gone or gram[i][i] > 0:
+                    continue
+                gone.add(i)
+                for k in range(len(basis)):
+                    value = gram[i][k]
+                    if value != 0:
+                        for key in {(i, k), (k, i)}:
+                            gram[key[0]][key[1]] -= value
+                            a = tuple(x + y for x, y in zip(basis[key[0]], basis[key[1]]))
+                            pending[a] = pending.get(a, 0) + value
+        pending = {a: c for a, c in pending.items() if c != 0}
+        if not pending:
+            return
+
+
+def _spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
+            dropped: list[set[int]]) -> None:
     tables = []
-    for gram, basis in targets:
+    for (gram, basis), gone in zip(targets, dropped):
         pairs: dict[Monomial, list[tuple[int, int]]] = {}
         for i, bi in enumerate(basis):
+            if i in gone:
+                continue
             for k, bk in enumerate(basis):
-                pairs.setdefault(tuple(x + y for x, y in zip(bi, bk)), []).append((i, k))
+                if k not in gone:
+                    pairs.setdefault(tuple(x + y for x, y in zip(bi, bk)), []).append((i, k))
         tables.append((gram, pairs))
     for a, c in residual.items():
         for gram, pairs in tables:
