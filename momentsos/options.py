@@ -7,6 +7,7 @@ re-validates or patches them. The meaning of each field is documented on :func:`
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from dataclasses import dataclass
 from typing import Any, Callable, Literal, Mapping
 
@@ -33,6 +34,9 @@ MAX_GAP_TOL = 1e-3
 
 DEFAULT_MOMENT_NORM_TOL = 1e6
 """Moments larger than this flag a possibly unbounded relaxation."""
+
+MINIMIZE_PARAMETERS = ("objective", "inequalities", "equalities", "variables", "order", "solver")
+"""The named parameters of :func:`momentsos.minimize` beside its options (for "did you mean")."""
 
 SparsityMode = Literal["none", "auto", "correlative", "term", "both", "newton"]
 SPARSITY_MODES: tuple[str, ...] = ("none", "auto", "correlative", "term", "both", "newton")
@@ -121,9 +125,12 @@ class Options:
         allowed = cls.names()
         unknown = sorted(set(options) - set(allowed))
         if unknown:
+            everything = (*MINIMIZE_PARAMETERS, *allowed)
+            hints = [f"{k!r} -> {m[0]!r}" for k in unknown if (m := difflib.get_close_matches(k, everything, n=1, cutoff=0.6))]
             raise InvalidOptionError(
-                f"Unknown option(s) for minimize: {', '.join(f'{k}={options[k]!r}' for k in unknown)}; "
-                f"allowed: {', '.join(allowed)}"
+                f"Unknown option(s) for minimize: {', '.join(f'{k}={options[k]!r}' for k in unknown)}"
+                + (f"; did you mean {', '.join(hints)}?" if hints else "")
+                + f"; allowed: {', '.join(MINIMIZE_PARAMETERS)} and the options {', '.join(allowed)}"
             )
         return cls(**options)
 

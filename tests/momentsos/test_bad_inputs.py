@@ -152,6 +152,8 @@ OPTION_CASES = {
     "bad IPM option value in the default chain": (dict(solver_options={"max_iter": -5}), InvalidOptionError,
                                                    ["solver_options['max_iter']=-5", "integer >= 1"]),
     "gap_tol above the cap": (dict(gap_tol=10), InvalidOptionError, ["gap_tol=10", "gap_tol <= 0.001"]),
+    "keyword typo": (dict(inequality=[x]), InvalidOptionError, ["inequality=[x]", "did you mean 'inequality' -> 'inequalities'"]),
+    "option typo": (dict(gaptol=1e-3), InvalidOptionError, ["gaptol=0.001", "'gap_tol'"]),
 }
 
 
