@@ -148,9 +148,9 @@ def machine_lines() -> list[str]:
 
 def solver_lines() -> list[str]:
     """The SDP solvers, the default chain and every tolerance that decides a certificate."""
-    from momentsos.certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL  # noqa: PLC0415
-    from momentsos.rank import LargestGapRank  # noqa: PLC0415
-    from momentsos.solvers import CLARABEL_MAX_MATRIX, SOLVERS, available_solvers  # noqa: PLC0415
+    from momentsos.options import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL  # noqa: PLC0415
+    from momentsos.certify.rank import LargestGapRank  # noqa: PLC0415
+    from momentsos.sdp import CLARABEL_MAX_MATRIX, SOLVERS, available_solvers  # noqa: PLC0415
 
     usable = available_solvers()
     rank = LargestGapRank()

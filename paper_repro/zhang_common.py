@@ -550,8 +550,8 @@ def paper_figure1() -> dict[str, float]:
 
 def setup_text(budget: Budget, quick: bool, seed: int, extra: str = "") -> str:
     """The Setup section of an artefact's Markdown: mode, budget, solver, the open choices."""
-    from momentsos.certify import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL  # noqa: PLC0415
-    from momentsos.solvers import available_solvers  # noqa: PLC0415
+    from momentsos.options import DEFAULT_FEAS_TOL, DEFAULT_GAP_TOL  # noqa: PLC0415
+    from momentsos.sdp import available_solvers  # noqa: PLC0415
 
     limit = "none" if budget.time_limit is None else f"{budget.time_limit:g} s per SDP solve"
     fields = {k: v for k, v in asdict(budget).items() if k != "time_limit"}

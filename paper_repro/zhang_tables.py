@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from momentsos.certify import DEFAULT_GAP_TOL
+from momentsos.options import DEFAULT_GAP_TOL
 from paper_repro._common import markdown_table, pyplot, write_markdown
 from paper_repro.zhang_common import (
     NOISE,

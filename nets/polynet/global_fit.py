@@ -6,7 +6,7 @@ The pipeline of :func:`solve_global`:
 2. :func:`loss_problem`: the loss in the unknown activation coefficients ``c``, expanded numerically
    (:mod:`nets.polynet.expansion`, vectorised over samples and neurons) into a
    :class:`momentsos.PolyProblem`, divided by a data scale;
-3. :func:`_climb`: :func:`momentsos.minimize` at the orders ``k0, k0 + 1, ...`` until certified
+3. :func:`_climb`: momentsos's hierarchy (:class:`momentsos.Hierarchy`) at the orders ``k0, k0 + 1, ...`` until certified
    (order, solver and options passed through);
 4. :func:`_minimizers`: the atoms mapped back to the unknowns and polished locally
    (:mod:`nets.polynet.polish`);
@@ -71,7 +71,7 @@ import sympy as sp
 from numpy.typing import ArrayLike, NDArray
 
 import momentsos as ms
-from momentsos.options import DEFAULT_GAP_TOL, DEFAULT_MAX_ORDER_STEPS
+from momentsos.options import DEFAULT_GAP_TOL
 from nets.polynet.expansion import PolyArray, expand_outputs
 from nets.polynet.losses import Loss, LossName, check_data, check_loss, check_net, loss_value
 from nets.polynet.model import PolyNet
@@ -298,37 +298,27 @@ def solve_global(
 def _climb(
     model: LossModel, order: int | None, solver: str | None, options: dict[str, Any], polish: bool, gap_tol: float
 ) -> tuple[ms.PolyOptResult, list[NDArray[np.float64]], NDArray[np.float64] | None, str | None]:
-    """The paper's procedure: :func:`momentsos.minimize` at ``k0, k0 + 1, ...`` until certified.
+    """The paper's procedure on momentsos's hierarchy (:class:`momentsos.Hierarchy`): orders
+    ``k0, k0 + 1, ...`` until certified, with the options, boundary checks and stopping rules of
+    :func:`momentsos.minimize`.
 
-    ``order`` given: that order only (momentsos validates it). Otherwise the orders run from the
-    problem's minimal order ``k0`` to ``options["max_order"]`` (default ``k0 +
-    DEFAULT_MAX_ORDER_STEPS``), and stop at the first certified, infeasible or failed solve.
+    ``order`` given: that order only. Otherwise the orders run from the problem's minimal order
+    ``k0`` to ``options["max_order"]`` (default ``k0 + 2``). After each solve the answer so far is
+    read for minimizers, which may prove the minimum by matching an accurate bound.
 
     Returns ``(result, minimizers, estimate, proof)`` of the order reported (see
     :func:`_minimizers`): the last order solved, unless a lower order proved a global minimizer
     (a matching bound) and the later ones proved none.
     """
-    options = dict(options)
-    if order is not None:
-        orders = [order]
-    else:
-        k0 = model.problem.min_order
-        top = options.pop("max_order", None)
-        if top is None:
-            top = k0 + DEFAULT_MAX_ORDER_STEPS
-        elif isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < k0:
-            raise ms.RelaxationOrderError(
-                f"Invalid `max_order`: expected an integer >= {k0} (the minimal order of this loss); got {top!r}"
-            )
-        orders = list(range(k0, int(top) + 1))
+    hierarchy, orders = ms.Hierarchy.plan(model.problem, ms.Options.from_kwargs(options), order, solver)
     found = None
-    for k in orders:
-        res = ms.minimize(model.problem, order=k, solver=solver, **options)
+    results: list[ms.PolyOptResult] = []
+    for step in hierarchy.climb(orders):  # it stops by itself at a certificate, an infeasibility or an error
+        results.append(step)
+        res = hierarchy.answer(results)
         outcome = (res, *_minimizers(model, res, polish, gap_tol))
         if found is None or found[3] is None or outcome[3] is not None:
             found = outcome  # a proof from a lower order outlives higher orders that give none
-        if res.success or res.status in (ms.Status.INFEASIBLE, ms.Status.SOLVER_ERROR):
-            break
     assert found is not None
     return found
 
