@@ -22,8 +22,7 @@ the upper bound is exact as well; its feasibility is accepted within ``feas_tol`
 :mod:`momentsos.certify.atoms`. :func:`check_proof` re-checks all of it with no solver and no
 floating point; :meth:`Proof.to_json` and :meth:`Proof.from_json` carry it to another machine.
 
-Rationals are python-flint's ``fmpq`` where python-flint is installed (FLINT's arithmetic is
-several times faster), else :class:`fractions.Fraction`; the two give the same answers.
+The exact arithmetic is :mod:`momentsos.certify.exact`'s.
 
 References
 ----------
@@ -40,163 +39,29 @@ from fractions import Fraction
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
-import sympy as sp
 from numpy.typing import NDArray
 
-from ..polynomial import Polynomial
 from ..problem import PolyProblem
+from .exact import (
+    ExactPoly,
+    Monomial,
+    ProofFailure,
+    add_into,
+    as_fraction,
+    evaluate,
+    exact_problem,
+    is_psd,
+    quadratic_form,
+    rational,
+    times,
+)
 from .sos import SOSCertificate
-
-try:  # FLINT's rationals when available; the results are identical with Fraction
-    from flint import fmpq as _Q
-except ImportError:  # pragma: no cover - exercised where python-flint is missing
-    _Q = Fraction
-
-__all__ = ["Proof", "ProofBlock", "prove", "check_proof", "exact_problem", "ProofFailure"]
-
-Monomial = tuple[int, ...]
-ExactPoly = dict[Monomial, Any]
 
 _MARGINS = (1e-10, 1e-8)
 """Bound margins ``delta / max(1, |b|)`` tried in turn (each within the gap budget, which is checked)."""
 
 _CLIP = 1e-13
 """Relative eigenvalue floor of a localizing Gram matrix projected onto the PSD cone."""
-
-
-class ProofFailure(Exception):
-    """A step of the proof did not go through (a reason, not an input error)."""
-
-
-def _q(value: Any) -> Any:
-    """The exact rational of an int, Fraction, sympy Rational or finite binary float."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ProofFailure(f"a non-finite number {value!r} cannot be made exact")
-        return _Q(*value.as_integer_ratio())
-    if isinstance(value, (int, np.integer)):
-        return _Q(int(value))
-    if isinstance(value, Fraction):
-        return _Q(value.numerator, value.denominator)
-    if isinstance(value, sp.Rational):
-        return _Q(int(value.p), int(value.q))
-    if isinstance(value, str):
-        num, _, den = value.partition("/")
-        return _Q(int(num), int(den or 1))
-    return _Q(*float(value).as_integer_ratio())
-
-
-def _fraction(value: Any) -> Fraction:
-    """A Fraction of an exact rational of either kind (for printing and comparisons with floats)."""
-    return Fraction(str(value))
-
-
-# -- exact polynomials: {exponent tuple: rational} ------------------------------------------------
-def _add_into(target: ExactPoly, poly: Mapping[Monomial, Any], factor: Any = 1) -> None:
-    for a, c in poly.items():
-        v = target.get(a, 0) + factor * c
-        if v == 0:
-            target.pop(a, None)
-        else:
-            target[a] = v
-
-
-def _times(p: Mapping[Monomial, Any], q: Mapping[Monomial, Any]) -> ExactPoly:
-    out: ExactPoly = {}
-    for a, c in p.items():
-        for b, d in q.items():
-            key = tuple(i + j for i, j in zip(a, b))
-            v = out.get(key, 0) + c * d
-            if v == 0:
-                out.pop(key, None)
-            else:
-                out[key] = v
-    return out
-
-
-def _quadratic_form(gram: Sequence[Sequence[Any]], basis: Sequence[Monomial]) -> ExactPoly:
-    out: ExactPoly = {}
-    for i, bi in enumerate(basis):
-        row = gram[i]
-        for k, bk in enumerate(basis):
-            c = row[k]
-            if c != 0:
-                key = tuple(x + y for x, y in zip(bi, bk))
-                out[key] = out.get(key, 0) + c
-    return {a: c for a, c in out.items() if c != 0}
-
-
-def _evaluate(poly: Mapping[Monomial, Any], point: Sequence[Any]) -> Any:
-    total = _Q(0)
-    for a, c in poly.items():
-        term = c
-        for x, e in zip(point, a):
-            if e:
-                term = term * x**e
-        total += term
-    return total
-
-
-def _exact_of_polynomial(p: Polynomial) -> ExactPoly:
-    return {tuple(int(e) for e in row): _q(float(c)) for row, c in zip(p.exponents, p.coefficients) if c != 0}
-
-
-def _exact_of_expression(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> ExactPoly:
-    """The coefficients of ``expr`` as exact rationals: each Float stands for the binary number it holds."""
-    floats = {f: sp.Rational(*float(f).as_integer_ratio()) for f in expr.atoms(sp.Float)}
-    poly = sp.Poly(sp.expand(expr.xreplace(floats)), *variables, domain=sp.QQ)
-    return {tuple(int(e) for e in a): _q(c) for a, c in poly.terms() if c != 0}
-
-
-def exact_problem(problem: PolyProblem) -> tuple[ExactPoly, list[ExactPoly], list[ExactPoly]]:
-    """The objective, inequalities and equalities of ``problem`` with exact rational coefficients.
-
-    From the sympy expressions the problem was built from, when it has them (so ``21/10`` is
-    ``21/10``, not its nearest float); else from the float coefficients, which are then the data.
-    """
-    exprs = problem.expressions
-    if exprs:
-        f = _exact_of_expression(exprs["objective"], problem.variables)
-        gs = [_exact_of_expression(g, problem.variables) for g in exprs["inequalities"]]
-        hs = [h for h in (_exact_of_expression(h, problem.variables) for h in exprs["equalities"]) if h]
-        if len(gs) == len(problem.inequalities) and len(hs) == len(problem.equalities):
-            return f, gs, hs
-    return (_exact_of_polynomial(problem.objective), [_exact_of_polynomial(g) for g in problem.inequalities],
-            [_exact_of_polynomial(h) for h in problem.equalities])
-
-
-# -- exact positive semidefiniteness -------------------------------------------------------------
-def is_psd(gram: Sequence[Sequence[Any]]) -> bool:
-    """Exact test of positive semidefiniteness by symmetric Gaussian elimination (``LDL^T``).
-
-    A negative pivot disproves it; a zero pivot is allowed only with a zero remaining row.
-    """
-    a = [list(row) for row in gram]
-    n = len(a)
-    for i in range(n):
-        for k in range(i + 1, n):
-            if a[i][k] != a[k][i]:
-                return False
-    for k in range(n):
-        pivot = a[k][k]
-        row = a[k]
-        if pivot < 0:
-            return False
-        if pivot == 0:
-            if any(row[j] != 0 for j in range(k + 1, n)):
-                return False
-            continue
-        for i in range(k + 1, n):
-            f = row[i]
-            if f == 0:
-                continue
-            f = f / pivot
-            ai = a[i]
-            for j in range(i, n):
-                rj = row[j]
-                if rj != 0:
-                    ai[j] -= f * rj
-    return True
 
 
 # -- the proof -----------------------------------------------------------------------------------
@@ -242,7 +107,7 @@ class Proof:
     @property
     def upper_bound(self) -> float | None:
         """The smallest exact value at the points, rounded up."""
-        return _round(min(self.values, key=_fraction), down=False) if self.values else None
+        return _round(min(self.values, key=as_fraction), down=False) if self.values else None
 
     def to_json(self) -> str:
         def poly(p: Mapping[Monomial, Any]) -> list[list[Any]]:
@@ -273,20 +138,20 @@ class Proof:
                 raise ValueError(f"unknown format {data.get('format')!r}")
 
             def poly(items: Iterable[Any]) -> ExactPoly:
-                return {tuple(int(e) for e in a): _q(c) for a, c in items}
+                return {tuple(int(e) for e in a): rational(c) for a, c in items}
 
             return cls(
                 variables=tuple(data["variables"]),
                 objective=poly(data["objective"]),
                 inequalities=tuple(poly(g) for g in data["inequalities"]),
                 equalities=tuple(poly(h) for h in data["equalities"]),
-                bound=_q(data["bound"]),
+                bound=rational(data["bound"]),
                 blocks=tuple(ProofBlock(int(b["multiplier"]), tuple(tuple(int(e) for e in r) for r in b["basis"]),
-                                        tuple(tuple(_q(c) for c in row) for row in b["gram"]))
+                                        tuple(tuple(rational(c) for c in row) for row in b["gram"]))
                              for b in data["blocks"]),
                 equality_multipliers=tuple(poly(p) for p in data["equality_multipliers"]),
-                points=tuple(tuple(_q(c) for c in p) for p in data["points"]),
-                values=tuple(_q(v) for v in data["values"]),
+                points=tuple(tuple(rational(c) for c in p) for p in data["points"]),
+                values=tuple(rational(v) for v in data["values"]),
                 feas_tol=float(data["feas_tol"]),
                 gap_tol=float(data["gap_tol"]),
             )
@@ -294,12 +159,12 @@ class Proof:
             raise ValueError(f"Proof.from_json: not a momentsos proof ({type(exc).__name__}: {exc})") from None
 
     def __repr__(self) -> str:
-        return (f"Proof(bound={float(_fraction(self.bound)):.10g}, {len(self.blocks)} Gram blocks, "
+        return (f"Proof(bound={float(as_fraction(self.bound)):.10g}, {len(self.blocks)} Gram blocks, "
                 f"{len(self.points)} points, upper bound {self.upper_bound})")
 
 
 def _round(value: Any, down: bool) -> float:
-    q = _fraction(value)
+    q = as_fraction(value)
     x = float(q)
     if down and Fraction(x) > q:
         x = math.nextafter(x, -math.inf)
@@ -309,15 +174,15 @@ def _round(value: Any, down: bool) -> float:
 
 
 def _scale(poly: Mapping[Monomial, Any]) -> Fraction:
-    return max([Fraction(1)] + [abs(_fraction(c)) for c in poly.values()])
+    return max([Fraction(1)] + [abs(as_fraction(c)) for c in poly.values()])
 
 
 def _violation(problem_g: Sequence[ExactPoly], problem_h: Sequence[ExactPoly], point: Sequence[Any]) -> Fraction:
     worst = Fraction(0)
     for g in problem_g:
-        worst = max(worst, -_fraction(_evaluate(g, point)) / _scale(g))
+        worst = max(worst, -as_fraction(evaluate(g, point)) / _scale(g))
     for h in problem_h:
-        worst = max(worst, abs(_fraction(_evaluate(h, point))) / _scale(h))
+        worst = max(worst, abs(as_fraction(evaluate(h, point))) / _scale(h))
     return worst
 
 
@@ -328,12 +193,12 @@ def _identity_residual(objective: ExactPoly, bound: Any, inequalities: Sequence[
     n = len(next(iter(objective), ())) if objective else None
     residual = dict(objective)
     zero = tuple([0] * (n if n is not None else _nvars(blocks)))
-    _add_into(residual, {zero: bound}, -1)
+    add_into(residual, {zero: bound}, -1)
     for block in blocks:
-        sigma = _quadratic_form(block.gram, block.basis)
-        _add_into(residual, sigma if block.multiplier < 0 else _times(inequalities[block.multiplier], sigma), -1)
+        sigma = quadratic_form(block.gram, block.basis)
+        add_into(residual, sigma if block.multiplier < 0 else times(inequalities[block.multiplier], sigma), -1)
     for h, p in zip(equalities, multipliers):
-        _add_into(residual, _times(h, p), -1)
+        add_into(residual, times(h, p), -1)
     return residual
 
 
@@ -361,19 +226,19 @@ def check_proof(proof: Proof) -> bool:
     if not proof.points or len(proof.values) != len(proof.points):
         return False
     for point, value in zip(proof.points, proof.values):
-        if _evaluate(proof.objective, point) != value:
+        if evaluate(proof.objective, point) != value:
             return False
         if _violation(proof.inequalities, proof.equalities, point) > Fraction(proof.feas_tol):
             return False
-    best = min(_fraction(v) for v in proof.values)
-    bound = _fraction(proof.bound)
+    best = min(as_fraction(v) for v in proof.values)
+    bound = as_fraction(proof.bound)
     return best - bound <= Fraction(proof.gap_tol) * max(Fraction(1), abs(bound))
 
 
 # -- making the proof from a floating-point certificate -------------------------------------------
 def _rational_matrix(gram: NDArray[np.float64]) -> list[list[Any]]:
     sym = 0.5 * (gram + gram.T)
-    return [[_q(float(v)) for v in row] for row in sym]
+    return [[rational(float(v)) for v in row] for row in sym]
 
 
 def _clipped(gram: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -448,14 +313,14 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
     if certificate is None:
         raise ProofFailure("no SOS certificate (the solver returned no dual matrices)")
     f, gs, hs = exact_problem(problem)
-    exact_points = [tuple(_q(float(v)) for v in p) for p in np.atleast_2d(points)]
-    values = [_evaluate(f, p) for p in exact_points]
+    exact_points = [tuple(rational(float(v)) for v in p) for p in np.atleast_2d(points)]
+    values = [evaluate(f, p) for p in exact_points]
     feasible = [(p, v) for p, v in zip(exact_points, values) if _violation(gs, hs, p) <= Fraction(feas_tol)]
     if not feasible:
         raise ProofFailure("no minimizer is feasible within feas_tol when evaluated exactly")
-    best = min(_fraction(v) for _, v in feasible)
+    best = min(as_fraction(v) for _, v in feasible)
     blocks_float = certificate.blocks
-    multipliers = [{tuple(int(e) for e in row): _q(float(c)) for row, c in zip(m.multiplier.exponents, m.multiplier.coefficients)
+    multipliers = [{tuple(int(e) for e in row): rational(float(c)) for row, c in zip(m.multiplier.exponents, m.multiplier.coefficients)
                     if c != 0} for m in certificate.equalities]
     if len(multipliers) != len(hs):
         raise ProofFailure("the certificate's equality multipliers do not match the problem's equalities")
@@ -474,10 +339,10 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
     reason = "the Gram matrices are not exactly positive semidefinite at any margin tried"
     for margin in _MARGINS:
         delta = margin * max(1.0, abs(b))
-        bound = _q(b - delta)
-        if best - _fraction(bound) > Fraction(gap_tol) * max(Fraction(1), abs(_fraction(bound))):
+        bound = rational(b - delta)
+        if best - as_fraction(bound) > Fraction(gap_tol) * max(Fraction(1), abs(as_fraction(bound))):
             reason = (f"the best point's exact value {float(best):.12g} is more than gap_tol above the "
-                      f"lowered bound {float(_fraction(bound)):.12g}")
+                      f"lowered bound {float(as_fraction(bound)):.12g}")
             break
         targets = [([list(row) for row in gram], basis) for gram, basis in sos_targets]
         residual = _identity_residual(f, bound, gs, hs,

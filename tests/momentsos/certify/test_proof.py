@@ -9,7 +9,7 @@ import pytest
 import sympy as sp
 
 import momentsos as ms
-from momentsos.certify.proof import _q, is_psd
+from momentsos.certify.exact import is_psd, rational
 
 x, y = sp.symbols("x y")
 
@@ -35,8 +35,8 @@ def test_the_proof_round_trips_through_json(ball):
 
 def test_an_altered_proof_is_rejected(ball):
     proof = ball.proof
-    assert not ms.check_proof(dataclasses.replace(proof, bound=proof.bound + _q(1e-3)))
-    assert not ms.check_proof(dataclasses.replace(proof, values=tuple(v - _q(1.0) for v in proof.values)))
+    assert not ms.check_proof(dataclasses.replace(proof, bound=proof.bound + rational(1e-3)))
+    assert not ms.check_proof(dataclasses.replace(proof, values=tuple(v - rational(1.0) for v in proof.values)))
     block = proof.blocks[0]
     gram = [list(row) for row in block.gram]
     gram[0][0] = -gram[0][0] - 1
@@ -50,7 +50,7 @@ def test_from_json_refuses_text_that_is_not_a_proof():
 
 
 def test_exact_psd_test_agrees_with_the_definition():
-    q = _q
+    q = rational
     assert is_psd([[q(2), q(1)], [q(1), q(2)]])
     assert is_psd([[q(1), q(1)], [q(1), q(1)]])            # singular, PSD
     assert not is_psd([[q(1), q(2)], [q(2), q(1)]])        # eigenvalue -1

@@ -1,0 +1,164 @@
+"""Exact rational arithmetic for proofs: numbers, sparse polynomials and the PSD test.
+
+Rationals are python-flint's ``fmpq`` where python-flint is installed (FLINT's arithmetic is several
+times faster), else :class:`fractions.Fraction`; the two give the same answers. A polynomial is a
+dict ``{exponent tuple: rational}`` with no zero coefficients.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+
+from ..polynomial import Polynomial
+from ..problem import PolyProblem
+
+__all__ = ["Monomial", "ExactPoly", "ProofFailure", "rational", "as_fraction", "add_into", "times", "quadratic_form",
+           "evaluate", "exact_problem", "is_psd"]
+
+try:  # FLINT's rationals when available; the results are identical with Fraction
+    from flint import fmpq as _Q
+except ImportError:  # pragma: no cover - exercised where python-flint is missing
+    _Q = Fraction
+
+Monomial = tuple[int, ...]
+ExactPoly = dict[Monomial, Any]
+
+
+class ProofFailure(Exception):
+    """A step of a proof did not go through (a reason, not an input error)."""
+
+
+def rational(value: Any) -> Any:
+    """The exact rational of an int, Fraction, sympy Rational or finite binary float."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ProofFailure(f"a non-finite number {value!r} cannot be made exact")
+        return _Q(*value.as_integer_ratio())
+    if isinstance(value, (int, np.integer)):
+        return _Q(int(value))
+    if isinstance(value, Fraction):
+        return _Q(value.numerator, value.denominator)
+    if isinstance(value, sp.Rational):
+        return _Q(int(value.p), int(value.q))
+    if isinstance(value, str):
+        num, _, den = value.partition("/")
+        return _Q(int(num), int(den or 1))
+    return _Q(*float(value).as_integer_ratio())
+
+
+def as_fraction(value: Any) -> Fraction:
+    """A Fraction of an exact rational of either kind (for printing and comparisons with floats)."""
+    return Fraction(str(value))
+
+
+# -- exact polynomials: {exponent tuple: rational} ------------------------------------------------
+def add_into(target: ExactPoly, poly: Mapping[Monomial, Any], factor: Any = 1) -> None:
+    for a, c in poly.items():
+        v = target.get(a, 0) + factor * c
+        if v == 0:
+            target.pop(a, None)
+        else:
+            target[a] = v
+
+
+def times(p: Mapping[Monomial, Any], q: Mapping[Monomial, Any]) -> ExactPoly:
+    out: ExactPoly = {}
+    for a, c in p.items():
+        for b, d in q.items():
+            key = tuple(i + j for i, j in zip(a, b))
+            v = out.get(key, 0) + c * d
+            if v == 0:
+                out.pop(key, None)
+            else:
+                out[key] = v
+    return out
+
+
+def quadratic_form(gram: Sequence[Sequence[Any]], basis: Sequence[Monomial]) -> ExactPoly:
+    out: ExactPoly = {}
+    for i, bi in enumerate(basis):
+        row = gram[i]
+        for k, bk in enumerate(basis):
+            c = row[k]
+            if c != 0:
+                key = tuple(x + y for x, y in zip(bi, bk))
+                out[key] = out.get(key, 0) + c
+    return {a: c for a, c in out.items() if c != 0}
+
+
+def evaluate(poly: Mapping[Monomial, Any], point: Sequence[Any]) -> Any:
+    total = _Q(0)
+    for a, c in poly.items():
+        term = c
+        for x, e in zip(point, a):
+            if e:
+                term = term * x**e
+        total += term
+    return total
+
+
+def _exact_of_polynomial(p: Polynomial) -> ExactPoly:
+    return {tuple(int(e) for e in row): rational(float(c)) for row, c in zip(p.exponents, p.coefficients) if c != 0}
+
+
+def _exact_of_expression(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> ExactPoly:
+    """The coefficients of ``expr`` as exact rationals: each Float stands for the binary number it holds."""
+    floats = {f: sp.Rational(*float(f).as_integer_ratio()) for f in expr.atoms(sp.Float)}
+    poly = sp.Poly(sp.expand(expr.xreplace(floats)), *variables, domain=sp.QQ)
+    return {tuple(int(e) for e in a): rational(c) for a, c in poly.terms() if c != 0}
+
+
+def exact_problem(problem: PolyProblem) -> tuple[ExactPoly, list[ExactPoly], list[ExactPoly]]:
+    """The objective, inequalities and equalities of ``problem`` with exact rational coefficients.
+
+    From the sympy expressions the problem was built from, when it has them (so ``21/10`` is
+    ``21/10``, not its nearest float); else from the float coefficients, which are then the data.
+    """
+    exprs = problem.expressions
+    if exprs:
+        f = _exact_of_expression(exprs["objective"], problem.variables)
+        gs = [_exact_of_expression(g, problem.variables) for g in exprs["inequalities"]]
+        hs = [h for h in (_exact_of_expression(h, problem.variables) for h in exprs["equalities"]) if h]
+        if len(gs) == len(problem.inequalities) and len(hs) == len(problem.equalities):
+            return f, gs, hs
+    return (_exact_of_polynomial(problem.objective), [_exact_of_polynomial(g) for g in problem.inequalities],
+            [_exact_of_polynomial(h) for h in problem.equalities])
+
+
+# -- exact positive semidefiniteness -------------------------------------------------------------
+def is_psd(gram: Sequence[Sequence[Any]]) -> bool:
+    """Exact test of positive semidefiniteness by symmetric Gaussian elimination (``LDL^T``).
+
+    A negative pivot disproves it; a zero pivot is allowed only with a zero remaining row.
+    """
+    a = [list(row) for row in gram]
+    n = len(a)
+    for i in range(n):
+        for k in range(i + 1, n):
+            if a[i][k] != a[k][i]:
+                return False
+    for k in range(n):
+        pivot = a[k][k]
+        row = a[k]
+        if pivot < 0:
+            return False
+        if pivot == 0:
+            if any(row[j] != 0 for j in range(k + 1, n)):
+                return False
+            continue
+        for i in range(k + 1, n):
+            f = row[i]
+            if f == 0:
+                continue
+            f = f / pivot
+            ai = a[i]
+            for j in range(i, n):
+                rj = row[j]
+                if rj != 0:
+                    ai[j] -= f * rj
+    return True
