@@ -7,6 +7,7 @@
 * :mod:`~nets.activations.tropical`: tropical (max-plus) polynomials and rational functions;
 * :mod:`~nets.activations.tmaf`: trainable matrix activations (step-function levels on breakpoints);
 * :mod:`~nets.activations.init`: variance-preserving constants and gains under a Gaussian input;
+* :mod:`~nets.activations.device`: the ``device=`` check (a clear error where CUDA is absent);
 * :mod:`~nets.activations.fit`: the least-squares conversion of a fixed activation (GELU, tanh, ...).
 
 Nothing here imports :mod:`momentsos` or :mod:`nets.polynet`.
@@ -15,6 +16,7 @@ Nothing here imports :mod:`momentsos` or :mod:`nets.polynet`.
 from __future__ import annotations
 
 from nets.activations.bases import BASES, hermite_to_monomial, hermite_to_monomial_matrix, monomial_to_hermite
+from nets.activations.device import DeviceUnavailableError, available_devices, check_device
 from nets.activations.fit import fit_coefficients, from_activation
 from nets.activations.functional import series_activation, tmaf_activation, tropical_activation
 from nets.activations.init import gains
@@ -24,12 +26,15 @@ from nets.activations.tropical import TropicalActivation
 
 __all__ = [
     "BASES",
+    "DeviceUnavailableError",
     "TMAF",
     "FourierActivation",
     "HermiteActivation",
     "PolynomialActivation",
     "SeriesActivation",
     "TropicalActivation",
+    "available_devices",
+    "check_device",
     "fit_coefficients",
     "from_activation",
     "gains",

@@ -18,6 +18,7 @@ from torch.autograd.function import once_differentiable
 
 from nets.activations import init as vp
 from nets.activations.bases import check_degree, get_basis, hermite_to_monomial, monomial_to_hermite
+from nets.activations.device import check_device
 from nets.activations.functional import _as_channels, _channel_sum, _column, _compute_dtype, series_activation
 
 __all__ = [
@@ -109,7 +110,7 @@ class SeriesActivation(nn.Module):
         self.num_channels = check_num_channels(num_channels)
         size = get_basis(self.basis).size(self.degree)
         shape = (size,) if self.num_channels is None else (self.num_channels, size)
-        self.coefficients = nn.Parameter(torch.empty(shape, device=device, dtype=dtype))
+        self.coefficients = nn.Parameter(torch.empty(shape, device=check_device(device), dtype=dtype))
         self.reset_parameters()
 
     def initial_coefficients(self) -> NDArray[np.float64]:

@@ -28,6 +28,7 @@ import torch
 from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
+from nets.activations.device import check_device
 from nets.activations.functional import tmaf_activation
 from nets.activations.series import check_num_channels
 
@@ -190,7 +191,7 @@ class TMAF(nn.Module):
                     f"{grid.size} breakpoints), got {init!r}"
                 )
         self._initial_levels = tuple(float(v) for v in initial)
-        factory = {"device": device, "dtype": dtype}
+        factory = {"device": check_device(device), "dtype": dtype}
         self.register_buffer("breakpoints", torch.tensor(grid, **factory))
         shape = (len(self.offsets),) + (() if self.num_channels is None else (self.num_channels,))
         self.levels = nn.Parameter(torch.empty(shape + (self.num_intervals,), **factory))

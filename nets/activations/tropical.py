@@ -21,6 +21,7 @@ from torch import nn
 
 from nets.activations import init as vp
 from nets.activations.bases import check_degree
+from nets.activations.device import check_device
 from nets.activations.functional import tropical_activation
 from nets.activations.series import check_num_channels
 
@@ -105,7 +106,7 @@ class TropicalActivation(nn.Module):
         self.fused = fused
         self.clip = float(clip)
         shape = (self.degree + 1,) if self.num_channels is None else (self.num_channels, self.degree + 1)
-        factory = {"device": device, "dtype": dtype}
+        factory = {"device": check_device(device), "dtype": dtype}
         self.intercepts = nn.Parameter(torch.empty(shape, **factory))
         if rational:
             self.denominator = nn.Parameter(torch.empty(shape, **factory))

@@ -18,16 +18,25 @@ from typing import Any
 
 import torch
 
+from nets.activations.device import check_device
+
 __all__ = ["resolve_device", "init_distributed", "process_device", "data_parallel", "all_reduce_sum", "share"]
 
 
 def resolve_device(device: Any) -> torch.device:
-    """``"auto"`` (CUDA when available, else CPU), a device string or a ``torch.device``."""
+    """``"auto"`` (CUDA when available, else CPU), a device string or a ``torch.device``.
+
+    A device this process cannot use (``"cuda"`` without a GPU, an index beyond the visible GPUs)
+    raises :class:`nets.activations.device.DeviceUnavailableError` naming the request and the
+    available devices, before any tensor is moved.
+    """
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device is None:
+        raise ValueError("Invalid `device=None`; allowed: 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device")
     try:
-        return torch.device(device)
-    except (RuntimeError, TypeError):
+        return check_device(device)
+    except ValueError:
         raise ValueError(f"Invalid `device={device!r}`; allowed: 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device") from None
 
 
