@@ -126,6 +126,7 @@ class Hierarchy:
         self.box = box
         self.reduction = Balancing(problem, self.options.scale)
         self.strategy = strategy_for(self.options.sparsity, self.options.chordal_extension, self.options.term_steps)
+        self._deadline: float | None = None
 
     @classmethod
     def plan(cls, problem: PolyProblem, options: Options, order: Any = None,
@@ -146,9 +147,12 @@ class Hierarchy:
     def climb(self, orders: Sequence[int]) -> Iterator[PolyOptResult]:
         """Each solved relaxation's answer, in the balanced problem's units, until the climb ends."""
         opts = self.options
+        self._deadline = None if opts.time_limit is None else time.perf_counter() + float(opts.time_limit)
         results: list[PolyOptResult] = []
         for k in orders:
             for relaxation in self.strategy.relaxations(self.reduction.problem, k):
+                if results and self._remaining() == 0.0:
+                    return  # time_limit bounds the whole climb: what was solved in time answers
                 res = _below_known_point(self._chain(relaxation, results, k), results, opts.gap_tol)
                 results.append(res)
                 yield res
@@ -167,9 +171,14 @@ class Hierarchy:
         first_wall = 0.0
         for use in chain:
             run = opts
+            remaining = self._remaining()
+            if attempts and remaining == 0.0:
+                break
             if attempts and opts.time_limit is None:
                 # a fallback may not take much longer than the first attempt
                 run = dataclasses.replace(opts, time_limit=max(FALLBACK_MIN_SECONDS, FALLBACK_FACTOR * first_wall))
+            elif remaining is not None:
+                run = dataclasses.replace(opts, time_limit=max(remaining, 1e-3))
             start = time.perf_counter()
             res = solve_relaxation(relaxation, use, run)
             if not attempts:
@@ -182,6 +191,10 @@ class Hierarchy:
         if len(tried) > 1:
             res = dataclasses.replace(res, solver=dataclasses.replace(res.solver, tried=tuple(tried)))
         return res
+
+    def _remaining(self) -> float | None:
+        """Seconds left of ``time_limit`` for the whole climb (None without a limit, 0.0 when spent)."""
+        return None if self._deadline is None else max(0.0, self._deadline - time.perf_counter())
 
     def answer(self, results: Sequence[PolyOptResult]) -> PolyOptResult:
         """The result of the climb so far, in the user's units: the last answer (or, with

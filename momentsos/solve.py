@@ -56,8 +56,10 @@ def minimize(
         solver_options : dict, passed to the solver (overrides the tight defaults); with a named
             solver, names and values are checked for IPM (``tol``, ``gap_tol``, ``max_iter``,
             ``time_limit``) and names for CLARABEL, raising :class:`InvalidOptionError`
-        time_limit : float, seconds per SDP solve where the solver supports it (without it, each
-            fallback of the default chain is limited to ``max(10 s, 3 x`` the first attempt's time``)``)
+        time_limit : float, seconds for the whole call: each SDP solve gets what is left (IPM checks it
+            between iterations; CLARABEL, SCS, MOSEK and COPT receive it as their own option), and
+            the climb answers with what was solved in time (without it, each fallback of the default
+            chain is limited to ``max(10 s, 3 x`` the first attempt's time``)``)
         seed : int, default 0 (the random combination of the extraction)
         refine : bool, default True (polish each atom by local SQP before evaluating it)
         low_rank : bool, default True (when an accurate solve is not flat, re-solve once minimising
@@ -138,8 +140,7 @@ def minimize(
     ===========================================  =======================================================
 
     With ``solver=None`` a SOLVER_ERROR or INACCURATE solve is retried with the next solver of the
-    chain (``res.solver.tried``); ``time_limit`` applies to each SDP solve (IPM checks the wall time
-    between iterations; CLARABEL, SCS, MOSEK and COPT receive it as their own option).
+    chain (``res.solver.tried``); ``time_limit`` bounds the whole call.
 
     Examples
     --------

@@ -242,3 +242,18 @@ def test_a_feasible_point_below_the_bound_makes_the_solve_inaccurate():
     assert not _point_beats_bound(below, -2.3737412 + 1e-7, gap_tol=1e-6)  # within gap_tol
     assert not _point_beats_bound(None, 0.0, gap_tol=1e-6)
     assert not _point_beats_bound(Certificate((), None, None, False), 0.0, gap_tol=1e-6)
+
+
+def test_time_limit_bounds_the_whole_climb():
+    """Motzkin climbs three orders and falls back between solvers (tens of seconds without a limit);
+    with time_limit=2 the call answers with what was solved in time."""
+    import time
+
+    from momentsos import problems
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ms.minimize(problems.get("motzkin").problem(), time_limit=2)
+    assert time.perf_counter() - start < 8  # the limit, plus building, certifying and a loaded machine
+    assert res.status is not ms.Status.CERTIFIED
