@@ -15,12 +15,30 @@ Nothing here imports :mod:`momentsos` or :mod:`nets.polynet`.
 
 from __future__ import annotations
 
-from nets.activations.bases import BASES, hermite_to_monomial, hermite_to_monomial_matrix, monomial_to_hermite
-from nets.activations.device import DeviceUnavailableError, available_devices, check_device
+from nets.activations.bases import (
+    BASES,
+    hermite_to_monomial,
+    hermite_to_monomial_matrix,
+    monomial_to_hermite,
+)
+from nets.activations.device import (
+    DeviceUnavailableError,
+    available_devices,
+    check_device,
+)
 from nets.activations.fit import fit_coefficients, from_activation
-from nets.activations.functional import series_activation, tmaf_activation, tropical_activation
+from nets.activations.functional import (
+    series_activation,
+    tmaf_activation,
+    tropical_activation,
+)
 from nets.activations.init import gains
-from nets.activations.series import FourierActivation, HermiteActivation, PolynomialActivation, SeriesActivation
+from nets.activations.series import (
+    FourierActivation,
+    HermiteActivation,
+    PolynomialActivation,
+    SeriesActivation,
+)
 from nets.activations.tmaf import TMAF, gaussian_breakpoints, uniform_breakpoints
 from nets.activations.tropical import TropicalActivation
 

@@ -91,6 +91,18 @@ class Basis(ABC):
     def raw_scale(self, degree: int) -> NDArray[np.float64]:
         """Factors turning the yielded raw terms into the basis functions."""
 
+    @abstractmethod
+    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor) -> torch.Tensor:
+        """Write the non-constant raw terms ``R_1, ..., R_{size-1}`` of :meth:`raw_terms` into ``out``.
+
+        ``out`` has shape ``(size - 1, *x.shape)`` (rows may be strided views of a larger buffer);
+        row ``j`` receives ``R_{j+1}``, and ``R_0 = 1`` (every basis starts with the constant) is
+        left to the caller.  Each recurrence step is one ``addcmul`` (or ``mul``) written in place,
+        so filling the rows allocates nothing: the kernels of :mod:`nets.activations.functional`
+        call this on cache-sized blocks and contract the rows with one matrix-vector product.
+        Returns ``out``.
+        """
+
     def evaluate(self, x: torch.Tensor, degree: int) -> torch.Tensor:
         """All basis functions at ``x``: tensor of shape ``(size, *x.shape)`` (memory-hungry; tests, fits)."""
         out = x.new_empty((self.size(degree), *x.shape))
@@ -130,6 +142,25 @@ def _signed_chain(
         r_prev2, r_prev1 = r_prev1, out
 
 
+def _chain_rows(
+    t: torch.Tensor, p0: float, a: list[float], b: list[float], degree: int, rows: torch.Tensor
+) -> None:
+    """Fill ``rows[1..degree-1]`` with ``R_2..R_degree`` of :func:`_signed_chain`; ``rows[0]`` holds ``R_1``."""
+    rho = [1.0, 1.0]
+    constant = t.new_full((), p0)
+    for k in range(2, degree + 1):
+        out = rows[k - 1]
+        if b[k] == 0.0:
+            rho.append(rho[k - 1])
+            torch.mul(t, rows[k - 2], out=out)
+            if a[k] != 1.0:
+                out.mul_(a[k])
+        else:
+            rho.append(-rho[k - 2] / b[k])
+            previous = constant if k == 2 else rows[k - 3]
+            torch.addcmul(previous, t, rows[k - 2], value=rho[k] * a[k] / rho[k - 1], out=out)
+
+
 class _HermiteBasis(Basis):
     name = "hermite"
 
@@ -157,6 +188,12 @@ class _HermiteBasis(Basis):
         rho = self._rho(degree)
         return np.array([1.0 / (rho[k] * math.factorial(k)) for k in range(degree + 1)])
 
+    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor) -> torch.Tensor:
+        out[0].copy_(x)
+        b = [0.0, 0.0] + [float(k - 1) for k in range(2, degree + 1)]
+        _chain_rows(x, 1.0, [1.0] * (degree + 1), b, degree, out)
+        return out
+
 
 class _MonomialBasis(Basis):
     name = "monomial"
@@ -175,6 +212,11 @@ class _MonomialBasis(Basis):
 
     def raw_scale(self, degree: int) -> NDArray[np.float64]:
         return np.ones(degree + 1)
+
+    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor) -> torch.Tensor:
+        out[0].copy_(x)
+        _chain_rows(x, 1.0, [1.0] * (degree + 1), [0.0] * (degree + 1), degree, out)
+        return out
 
 
 class _FourierBasis(Basis):
@@ -211,6 +253,15 @@ class _FourierBasis(Basis):
         rho = self._rho(degree)
         per_k = [1.0 / (rho[k] * math.factorial(k)) for k in range(degree + 1)]
         return np.array(per_k + per_k[1:])
+
+    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor) -> torch.Tensor:
+        cosines, sines = out[:degree], out[degree:]
+        torch.cos(x, out=cosines[0])
+        torch.sin(x, out=sines[0])
+        a, b = [2.0] * (degree + 1), [1.0] * (degree + 1)
+        _chain_rows(cosines[0], 1.0, a, b, degree, cosines)
+        _chain_rows(cosines[0], 0.0, a, b, degree, sines)
+        return out
 
 
 #: Registry of bases by name; the generic code in :mod:`nets.activations.functional` works with any entry.

@@ -87,11 +87,88 @@ def _kernel(function, fused: bool, *constants):
     return _COMPILED[key]
 
 
+# --- blocked eager kernels --------------------------------------------------------------------
+#
+# An eager recurrence of degree n costs about n passes over the tensor.  Run on the whole tensor,
+# each pass streams it through main memory; run on blocks of a few ten thousand elements, the block
+# and its rows of intermediates stay in the per-core cache and each step is an in-cache pass.  The
+# blocks are views of the input (dimension 0 of the channel view for per-channel parameters), the
+# scratch rows are allocated once per call, and every step writes into them in place.
+
+#: Elements per block on the CPU: the input block and a dozen rows of intermediates fit in L2.
+_CPU_BLOCK = 32768
+#: Elements per block elsewhere (accelerators stream well; the block only bounds the scratch rows).
+_DEVICE_BLOCK = 1 << 22
+
+
+def _block_elements(device: torch.device) -> int:
+    return _CPU_BLOCK if device.type == "cpu" else _DEVICE_BLOCK
+
+
+def _spans(length: int, step: int) -> list[tuple[int, int]]:
+    return [(start, min(start + step, length)) for start in range(0, length, step)]
+
+
+class _Blocks:
+    """Blocks of an input viewed as ``(N, C, L)`` (channels) or flat (shared parameters).
+
+    ``load`` returns a block in the compute dtype; ``target`` the slice of an output to write (or a
+    compute-dtype scratch block, copied back by ``store``), so reduced-precision inputs are converted
+    one block at a time instead of as whole-tensor copies.
+    """
+
+    def __init__(self, x: torch.Tensor, num_channels: int, per_channel: bool, cdtype: torch.dtype) -> None:
+        self.cdtype = cdtype
+        self.per_channel = per_channel
+        if per_channel:
+            self.view = _as_channels(x, num_channels, True)
+            samples, channels, length = self.view.shape
+            per_sample = max(1, channels * length)
+            self.spans = _spans(samples, max(1, _block_elements(x.device) // per_sample))
+        else:
+            self.view = x.reshape(-1)
+            self.spans = _spans(self.view.numel(), _block_elements(x.device))
+        first = self.spans[0] if self.spans else (0, 0)
+        self.block_shape = self.view[first[0] : first[1]].shape
+        self.convert = x.dtype != cdtype
+        self._scratch: dict[str, torch.Tensor] = {}
+
+    def scratch(self, name: str, rows: int | None = None) -> torch.Tensor:
+        """A reusable compute-dtype buffer of one block (``rows`` stacked blocks when given)."""
+        key = f"{name}:{rows}"
+        if key not in self._scratch:
+            shape = self.block_shape if rows is None else (rows, *self.block_shape)
+            self._scratch[key] = torch.empty(shape, dtype=self.cdtype, device=self.view.device)
+        return self._scratch[key]
+
+    def new_output(self, like: torch.Tensor) -> torch.Tensor:
+        """A contiguous output laid out like :attr:`view` (reshape it to the input's shape at the end)."""
+        return torch.empty(self.view.shape, dtype=like.dtype, device=like.device)
+
+    def load(self, tensor: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+        block = tensor[start:stop]
+        return block.to(self.cdtype) if self.convert else block
+
+    def target(self, out: torch.Tensor, start: int, stop: int, name: str = "out") -> torch.Tensor:
+        if self.convert:
+            return _rows(self.scratch(name), stop - start)
+        return out[start:stop]
+
+    def store(self, value: torch.Tensor, out: torch.Tensor, start: int, stop: int) -> None:
+        if self.convert:
+            out[start:stop].copy_(value)
+
+
+def _rows(buffer: torch.Tensor, count: int, rows: bool = False) -> torch.Tensor:
+    """The first ``count`` entries of a block buffer (along dim 1 for stacked rows)."""
+    return buffer[:, :count] if rows else buffer[:count]
+
+
 # --- series in a basis -----------------------------------------------------------------------
 
 
 def _series_forward(x3, weights, basis: Basis, degree: int, reuse: bool):
-    """``sum_k weights[:, k] * R_k(x3)`` over the raw terms of ``basis`` (one fused op per term)."""
+    """``sum_k weights[:, k] * R_k(x3)`` over the raw terms of ``basis`` (compiled kernel)."""
     y = None
     constant = torch.zeros(weights.shape[0], dtype=weights.dtype, device=weights.device)
     for row, term in basis.raw_terms(x3, degree, reuse):
@@ -105,7 +182,7 @@ def _series_forward(x3, weights, basis: Basis, degree: int, reuse: bool):
 
 
 def _series_backward(x3, g3, slope_weights, basis: Basis, degree: int, need_coef: bool, reuse: bool):
-    """Gradient w.r.t. ``x3`` and raw coefficient gradients ``sum g3 * R_k`` per channel, in one pass."""
+    """Gradient w.r.t. ``x3`` and raw coefficient gradients ``sum g3 * R_k`` per channel (compiled kernel)."""
     raw_grads = []
     slope = None
     constant = torch.zeros(slope_weights.shape[0], dtype=slope_weights.dtype, device=slope_weights.device)
@@ -127,6 +204,70 @@ def _series_backward(x3, g3, slope_weights, basis: Basis, degree: int, need_coef
     return grad_x, grad_raw
 
 
+def _weight_columns(weights: torch.Tensor, per_channel: bool) -> list[torch.Tensor]:
+    """Column ``k`` of ``(C, K)`` weights: a 0-dim tensor (shared) or shaped ``(1, C, 1)`` (per channel)."""
+    return [_column(weights, k) if per_channel else weights[0, k] for k in range(weights.shape[1])]
+
+
+def _combine(rows: torch.Tensor, columns: list[torch.Tensor], out: torch.Tensor) -> torch.Tensor:
+    """``out = w_0 + sum_{k >= 1} w_k rows[k - 1]``, one in-place ``addcmul`` per row.
+
+    Elementwise ops on one block run on the calling thread; a BLAS matrix-vector product would be
+    one call, but it threads on its own and stalls for milliseconds on a busy machine.
+    """
+    torch.addcmul(columns[0], rows[0], columns[1], out=out)
+    for k in range(2, len(columns)):
+        out.addcmul_(rows[k - 1], columns[k])
+    return out
+
+
+def _series_blocks_forward(x: torch.Tensor, weights: torch.Tensor, basis: Basis, degree: int, per_channel: bool):
+    """Blocked eager forward: fill the raw rows of a block, contract them with the weights."""
+    blocks = _Blocks(x, weights.shape[0], per_channel, weights.dtype)
+    y = blocks.new_output(x)
+    columns = _weight_columns(weights, per_channel)
+    buffer = blocks.scratch("rows", weights.shape[1] - 1)
+    for start, stop in blocks.spans:
+        xb = blocks.load(blocks.view, start, stop)
+        rows = basis.raw_rows(xb, degree, _rows(buffer, stop - start, rows=True))
+        out = _combine(rows, columns, blocks.target(y, start, stop))
+        blocks.store(out, y, start, stop)
+    return y
+
+
+def _series_blocks_backward(
+    x: torch.Tensor, grad: torch.Tensor, slope_weights: torch.Tensor, basis: Basis, degree: int, per_channel: bool, need_coef: bool
+):
+    """Blocked eager backward: per block the raw rows once, contracted with the slope weights (for the
+    input gradient) and accumulated against the incoming gradient (for the coefficient gradients:
+    ``sum g R_k`` is summed elementwise over the blocks and reduced once at the end)."""
+    blocks = _Blocks(x, slope_weights.shape[0], per_channel, slope_weights.dtype)
+    grads = grad.reshape(blocks.view.shape)
+    grad_x = blocks.new_output(x)
+    size = slope_weights.shape[1]
+    columns = _weight_columns(slope_weights, per_channel)
+    buffer = blocks.scratch("rows", size - 1)
+    if need_coef:
+        totals = torch.zeros((size, *blocks.block_shape), dtype=slope_weights.dtype, device=x.device)
+    for start, stop in blocks.spans:
+        count = stop - start
+        xb = blocks.load(blocks.view, start, stop)
+        gb = blocks.load(grads, start, stop)
+        rows = basis.raw_rows(xb, degree, _rows(buffer, count, rows=True))
+        out = _combine(rows, columns, blocks.target(grad_x, start, stop))
+        out.mul_(gb)
+        blocks.store(out, grad_x, start, stop)
+        if need_coef:
+            _rows(totals[0], count).add_(gb)
+            for k in range(1, size):
+                _rows(totals[k], count).addcmul_(rows[k - 1], gb)
+    grad_raw = None
+    if need_coef:
+        grad_raw = totals.sum(dim=(1, 3)) if per_channel else totals.sum(dim=1, keepdim=True)
+        grad_raw = grad_raw.t()
+    return grad_x, grad_raw
+
+
 class _SeriesFunction(torch.autograd.Function):
     """``F(x) = sum_j c_j phi_j(x)``; backward recomputes ``phi`` from the saved ``x``."""
 
@@ -135,10 +276,13 @@ class _SeriesFunction(torch.autograd.Function):
         per_channel = coefficients.dim() == 2
         coef = coefficients if per_channel else coefficients.unsqueeze(0)
         cdtype = _compute_dtype(x.dtype)
-        x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
         scale = torch.as_tensor(basis.raw_scale(degree), dtype=cdtype, device=x.device)
         weights = coef.to(cdtype) * scale
-        y = _kernel(_series_forward, fused, basis, degree)(x3, weights)
+        if fused:
+            x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
+            y = _kernel(_series_forward, True, basis, degree)(x3, weights)
+        else:
+            y = _series_blocks_forward(x, weights, basis, degree, per_channel)
         ctx.save_for_backward(x, coefficients)
         ctx.basis, ctx.degree, ctx.fused = basis, degree, fused
         return y.to(x.dtype).reshape(x.shape)
@@ -151,15 +295,18 @@ class _SeriesFunction(torch.autograd.Function):
         per_channel = coefficients.dim() == 2
         coef = coefficients if per_channel else coefficients.unsqueeze(0)
         cdtype = _compute_dtype(x.dtype)
-        x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
-        g3 = grad_output.reshape(x3.shape).to(cdtype).contiguous()
         scale = torch.as_tensor(basis.raw_scale(degree), dtype=cdtype, device=x.device)
         derivative = torch.as_tensor(basis.derivative_matrix(degree), dtype=cdtype, device=x.device)
         # F' = sum_k (c @ D)_k phi_k: same basis, so one pass over the recurrence serves both gradients.
         slope_weights = (coef.to(cdtype) @ derivative) * scale
         need_coef = ctx.needs_input_grad[1]
-        kernel = _kernel(_series_backward, ctx.fused, basis, degree, need_coef)
-        grad_x, grad_raw = kernel(x3, g3, slope_weights)
+        if ctx.fused:
+            x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
+            g3 = grad_output.reshape(x3.shape).to(cdtype).contiguous()
+            kernel = _kernel(_series_backward, True, basis, degree, need_coef)
+            grad_x, grad_raw = kernel(x3, g3, slope_weights)
+        else:
+            grad_x, grad_raw = _series_blocks_backward(x, grad_output, slope_weights, basis, degree, per_channel, need_coef)
         grad_coef = None
         if need_coef:
             grad_coef = (grad_raw * scale).to(coefficients.dtype).reshape(coefficients.shape)

@@ -17,9 +17,20 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 
 from nets.activations import init as vp
-from nets.activations.bases import check_degree, get_basis, hermite_to_monomial, monomial_to_hermite
+from nets.activations.bases import (
+    check_degree,
+    get_basis,
+    hermite_to_monomial,
+    monomial_to_hermite,
+)
 from nets.activations.device import check_device
-from nets.activations.functional import _as_channels, _channel_sum, _column, _compute_dtype, series_activation
+from nets.activations.functional import (
+    _Blocks,
+    _compute_dtype,
+    _series_blocks_backward,
+    _weight_columns,
+    series_activation,
+)
 
 __all__ = [
     "SeriesActivation",
@@ -296,16 +307,21 @@ def _as_coefficient_array(coefficients: object, degree: int) -> NDArray[np.float
 
 
 class _HornerFunction(torch.autograd.Function):
-    """``p(x) = c_0 + x (c_1 + x (c_2 + ...))``; backward recomputes from the saved ``x`` by Horner too."""
+    """``p(x) = c_0 + x (c_1 + x (c_2 + ...))``; backward recomputes the powers of the saved ``x``."""
 
     @staticmethod
     def forward(ctx, x, coefficients):  # type: ignore[override]
         per_channel = coefficients.dim() == 2
         coef = coefficients if per_channel else coefficients.unsqueeze(0)
         cdtype = _compute_dtype(x.dtype)
-        x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
         c = coef.to(cdtype)
-        y = _horner(x3, c)
+        blocks = _Blocks(x, c.shape[0], per_channel, cdtype)
+        y = blocks.new_output(x)
+        columns = _weight_columns(c, per_channel)
+        for start, stop in blocks.spans:
+            xb = blocks.load(blocks.view, start, stop)
+            out = _horner(xb, columns, blocks.target(y, start, stop))
+            blocks.store(out, y, start, stop)
         ctx.save_for_backward(x, coefficients)
         return y.to(x.dtype).reshape(x.shape)
 
@@ -316,34 +332,23 @@ class _HornerFunction(torch.autograd.Function):
         per_channel = coefficients.dim() == 2
         coef = coefficients if per_channel else coefficients.unsqueeze(0)
         cdtype = _compute_dtype(x.dtype)
-        x3 = _as_channels(x, coef.shape[0], per_channel).to(cdtype)
-        g3 = grad_output.reshape(x3.shape).to(cdtype)
-        c = coef.to(cdtype)
-        degree = c.shape[1] - 1
-        # p'(x) = sum_k k c_k x^(k-1), again by Horner
-        slope = _horner(x3, c[:, 1:] * torch.arange(1, degree + 1, dtype=cdtype, device=c.device))
-        grad_x = (g3 * slope).to(x.dtype).reshape(x.shape)
-        grad_coef = None
-        if ctx.needs_input_grad[1]:
-            # dp/dc_k = x^k: accumulate the powers once, contracting each with the incoming gradient
-            grads = [_channel_sum(g3)]
-            power = g3
-            for _ in range(degree):
-                power = power * x3
-                grads.append(_channel_sum(power))
-            grad_coef = torch.stack(grads, dim=1).to(coefficients.dtype).reshape(coefficients.shape)
-        return grad_x, grad_coef
+        degree = coef.shape[1] - 1
+        basis = get_basis("monomial")
+        # p'(x) = sum_k k c_k x^(k-1) and dp/dc_k = x^k: one pass over the powers serves both
+        slope_weights = coef.to(cdtype) @ torch.as_tensor(basis.derivative_matrix(degree), dtype=cdtype, device=x.device)
+        need_coef = ctx.needs_input_grad[1]
+        grad_x, grad_raw = _series_blocks_backward(x, grad_output, slope_weights, basis, degree, per_channel, need_coef)
+        grad_coef = None if not need_coef else grad_raw.to(coefficients.dtype).reshape(coefficients.shape)
+        return grad_x.to(x.dtype).reshape(x.shape), grad_coef
 
 
-def _horner(x3: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
-    """``sum_k c[:, k] x3^k`` for ``x3`` of shape ``(N, C, L)`` and ``c`` of shape ``(C, K)``, by Horner."""
-    degree = c.shape[1] - 1
-    if degree == 0:  # the derivative of a degree-1 polynomial
-        return _column(c, 0).expand_as(x3).clone()
-    y = torch.addcmul(_column(c, degree - 1), x3, _column(c, degree))
+def _horner(x: torch.Tensor, columns: list[torch.Tensor], out: torch.Tensor) -> torch.Tensor:
+    """``sum_k c_k x^k`` into ``out`` by Horner's rule, one in-place ``addcmul`` per degree."""
+    degree = len(columns) - 1
+    torch.addcmul(columns[degree - 1], x, columns[degree], out=out)
     for k in range(degree - 2, -1, -1):
-        y = y.mul_(x3).add_(_column(c, k))
-    return y
+        torch.addcmul(columns[k], out, x, out=out)
+    return out
 
 
 def horner_activation(x: torch.Tensor, coefficients: torch.Tensor) -> torch.Tensor:
