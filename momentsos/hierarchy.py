@@ -33,7 +33,7 @@ from .problem import PolyProblem
 from .reductions import Balancing
 from .relax.dense import MomentRelaxation
 from .relax.report import SparsityReport
-from .relax.strategies import strategy_for
+from .relax.strategies import Dense, Strategy, strategy_for
 from .result import OrderRecord, PolyOptResult, SolverStats, Status, status_message
 from .sdp import (
     SOLVERS,
@@ -71,18 +71,21 @@ def _check_order(name: str, value: Any, minimum: int) -> int:
     return int(value)
 
 
-def _check_size(problem: PolyProblem, order: int, name: str) -> None:
-    """Refuse relaxations far beyond any SDP solver before their monomial bases are allocated."""
+def _check_size(problem: PolyProblem, order: int, name: str, strategy: Strategy | None = None) -> None:
+    """Refuse relaxations far beyond any SDP solver before their monomial bases are allocated; the
+    size judged is that of the relaxations ``strategy`` builds (the dense one by default)."""
     n = problem.nvars
-    moments = math.comb(n + 2 * order, n)
+    moments = (strategy or Dense()).size_bound(problem, order)
     if moments > MAX_MOMENTS:
         raise RelaxationOrderError(
             f"Invalid option `{name}={order}`: the relaxation of a problem in {n} variables would have "
-            f"C({n} + {2 * order}, {n}) = {moments:.3g} moments; allowed: at most {MAX_MOMENTS:.0e} moments"
+            f"{moments:.3g} moments (at order {order}, C({n} + {2 * order}, {n}) = {math.comb(n + 2 * order, n):.3g} "
+            f"dense); allowed: at most {MAX_MOMENTS:.0e} moments (a sparsity= option may build a smaller one)"
         )
 
 
-def order_range(problem: PolyProblem, order: Any = None, max_order: Any = None) -> list[int]:
+def order_range(problem: PolyProblem, order: Any = None, max_order: Any = None,
+                strategy: Strategy | None = None) -> list[int]:
     """The orders to climb: ``[order]``, else ``k0 .. max_order`` (default ``k0 + DEFAULT_MAX_ORDER_STEPS``).
 
     Raises :class:`~momentsos.errors.RelaxationOrderError` for an order below ``k0``, a
@@ -100,7 +103,7 @@ def order_range(problem: PolyProblem, order: Any = None, max_order: Any = None) 
     else:
         top = k0 + DEFAULT_MAX_ORDER_STEPS if max_order is None else _check_order("max_order", max_order, k0)
         orders = list(range(k0, top + 1))
-    _check_size(problem, orders[-1], "order" if order is not None else "max_order")
+    _check_size(problem, orders[-1], "order" if order is not None else "max_order", strategy)
     return orders
 
 
@@ -138,7 +141,8 @@ class Hierarchy:
         except ValueError as exc:
             raise InvalidOptionError(str(exc)) from None
         spec = resolve_solver(solver) if solver is not None else None
-        orders = order_range(problem, order, options.max_order)
+        strategy = strategy_for(options.sparsity, options.chordal_extension, options.term_steps)
+        orders = order_range(problem, order, options.max_order, strategy)
         if options.solver_options:
             # with the default chain the options go to the built-in IPM first, which takes only its own
             check_solver_options(spec or SOLVERS["IPM"], options.solver_options)

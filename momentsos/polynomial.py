@@ -17,6 +17,7 @@ from typing import Sequence
 
 import numpy as np
 import sympy as sp
+from sympy.polys.polyutils import dict_from_expr
 from numpy.typing import NDArray
 
 __all__ = ["Polynomial"]
@@ -35,6 +36,16 @@ def _unique_rows(rows: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np
     inverse = np.empty(rows.shape[0], dtype=np.int64)
     inverse[order] = np.cumsum(new) - 1
     return ranked[new], inverse
+
+
+def sparse_terms(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> list[tuple[tuple[int, ...], sp.Expr]]:
+    """``(exponents, coefficient)`` of every nonzero term of the polynomial ``expr`` in ``variables``.
+
+    Read from sympy's sparse dictionary form, not ``sp.Poly``, whose dense recursive representation
+    exhausts the recursion limit in a thousand variables.
+    """
+    rep, _ = dict_from_expr(sp.expand(expr), gens=tuple(variables))
+    return [(tuple(int(e) for e in monom), coef) for monom, coef in rep.items() if coef != 0]
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,8 +117,7 @@ class Polynomial:
         variables = tuple(variables)
         if not variables:
             return cls.constant(float(sp.sympify(expr)), 0)
-        poly = sp.Poly(expr, *variables)
-        terms = poly.terms()
+        terms = sparse_terms(expr, variables)
         exps = np.array([monom for monom, _ in terms], dtype=np.int64).reshape(len(terms), len(variables))
         coefs = np.array([float(coef) for _, coef in terms], dtype=np.float64)
         return cls(exps, coefs)

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from ..polynomial import Polynomial
+from ..polynomial import Polynomial, sparse_terms
 from ..problem import PolyProblem
 
 __all__ = ["Monomial", "ExactPoly", "ProofFailure", "rational", "as_fraction", "add_into", "times", "quadratic_form",
@@ -109,8 +109,7 @@ def _exact_of_polynomial(p: Polynomial) -> ExactPoly:
 def _exact_of_expression(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> ExactPoly:
     """The coefficients of ``expr`` as exact rationals: each Float stands for the binary number it holds."""
     floats = {f: sp.Rational(*float(f).as_integer_ratio()) for f in expr.atoms(sp.Float)}
-    poly = sp.Poly(sp.expand(expr.xreplace(floats)), *variables, domain=sp.QQ)
-    return {tuple(int(e) for e in a): rational(c) for a, c in poly.terms() if c != 0}
+    return {a: rational(sp.Rational(c)) for a, c in sparse_terms(expr.xreplace(floats), variables)}
 
 
 def exact_problem(problem: PolyProblem) -> tuple[ExactPoly, list[ExactPoly], list[ExactPoly]]:

@@ -34,6 +34,24 @@ dense relaxation's moments (counted as ``sum_l comb(|I_l| + 2k, 2k)``)."""
 class Strategy(Protocol):
     def relaxations(self, problem: PolyProblem, order: int) -> Iterator[MomentRelaxation]: ...
 
+    def size_bound(self, problem: PolyProblem, order: int) -> int:
+        """An upper bound on the moments (or basis rows) the strategy allocates at ``order``."""
+        ...
+
+
+def _dense_moments(problem: PolyProblem, order: int) -> int:
+    return comb(problem.nvars + 2 * order, problem.nvars)
+
+
+def _clique_moments(problem: PolyProblem, order: int, chordal_extension: str) -> int:
+    return sum(comb(len(c) + 2 * order, 2 * order) for c in correlative_cliques(problem, chordal_extension).cliques)
+
+
+def _row_count(problem: PolyProblem, order: int) -> int:
+    """The monomials of degree <= ``order``: the rows a term-sparse or Newton relaxation starts from
+    (its moments are the pair sums its blocks touch, not the dense basis)."""
+    return comb(problem.nvars + order, problem.nvars)
+
 
 @dataclass(frozen=True)
 class Dense:
@@ -48,6 +66,9 @@ class Dense:
             problem, order, self.requested, self.reason, self.chordal_extension)
         yield MomentRelaxation(problem, order, report)
 
+    def size_bound(self, problem: PolyProblem, order: int) -> int:
+        return _dense_moments(problem, order)
+
 
 @dataclass(frozen=True)
 class Correlative:
@@ -60,6 +81,9 @@ class Correlative:
     def relaxations(self, problem: PolyProblem, order: int) -> Iterator[MomentRelaxation]:
         yield from sparse_relaxations(problem, order, "correlative", self.requested, self.reason, self.chordal_extension)
 
+    def size_bound(self, problem: PolyProblem, order: int) -> int:
+        return _clique_moments(problem, order, self.chordal_extension)
+
 
 @dataclass(frozen=True)
 class Term:
@@ -71,6 +95,9 @@ class Term:
     def relaxations(self, problem: PolyProblem, order: int) -> Iterator[MomentRelaxation]:
         yield from sparse_relaxations(problem, order, "term", "term", "", self.chordal_extension, self.max_steps)
 
+    def size_bound(self, problem: PolyProblem, order: int) -> int:
+        return _row_count(problem, order)
+
 
 @dataclass(frozen=True)
 class CorrelativeTerm:
@@ -81,6 +108,9 @@ class CorrelativeTerm:
 
     def relaxations(self, problem: PolyProblem, order: int) -> Iterator[MomentRelaxation]:
         yield from sparse_relaxations(problem, order, "both", "both", "", self.chordal_extension, self.max_steps)
+
+    def size_bound(self, problem: PolyProblem, order: int) -> int:
+        return min(_row_count(problem, order), _clique_moments(problem, order, self.chordal_extension))
 
 
 @dataclass(frozen=True)
@@ -101,6 +131,10 @@ class Newton:
             )
         yield from newton_relaxations(problem, order, self.requested, self.reason, self.chordal_extension, self.basis)
 
+    def size_bound(self, problem: PolyProblem, order: int) -> int:
+        # the dense relaxation follows when the reduced one is not flat
+        return _dense_moments(problem, order)
+
 
 @dataclass(frozen=True)
 class Auto:
@@ -118,6 +152,13 @@ class Auto:
         else:
             chosen = Dense("auto", choice.reason, self.chordal_extension)
         yield from chosen.relaxations(problem, order)
+
+    def size_bound(self, problem: PolyProblem, order: int) -> int:
+        # the rule of plan_sparsity: correlative when it pays, else a relaxation at most the dense one
+        dense = _dense_moments(problem, order)
+        cliques = correlative_cliques(problem, self.chordal_extension).cliques
+        sparse = sum(comb(len(c) + 2 * order, 2 * order) for c in cliques)
+        return sparse if len(cliques) > 1 and sparse <= AUTO_MOMENT_RATIO * dense else dense
 
 
 def strategy_for(sparsity: str, chordal_extension: str = "min_degree", term_steps: int | None = None) -> Strategy:
