@@ -170,7 +170,8 @@ def solver_lines() -> list[str]:
         "minimum-trace re-solve on the optimal face when an accurate solve is not flat."
     )
     lines.append(
-        "- Time limits: the `time limit` of each artefact's Setup is momentsos' `time_limit` (seconds per SDP solve; "
+        "- Time limits: the `time limit` of each artefact's Setup is seconds per SDP solve (each instance's call gets "
+        "three times it, momentsos' `time_limit` bounding a whole call; "
         "one instance may run several solves)."
     )
     return lines
