@@ -91,13 +91,21 @@ class Basis(ABC):
     def raw_scale(self, degree: int) -> NDArray[np.float64]:
         """Factors turning the yielded raw terms into the basis functions."""
 
+    def prepare(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Whole-tensor inputs of :meth:`raw_rows` computed once per call (default: none).
+
+        Transcendental ATen ops split even small tensors across threads; called once on the whole
+        input they pay that synchronisation once instead of once per block.
+        """
+        return ()
+
     @abstractmethod
-    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor) -> torch.Tensor:
+    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor, *prepared: torch.Tensor) -> torch.Tensor:
         """Write the non-constant raw terms ``R_1, ..., R_{size-1}`` of :meth:`raw_terms` into ``out``.
 
         ``out`` has shape ``(size - 1, *x.shape)`` (rows may be strided views of a larger buffer);
         row ``j`` receives ``R_{j+1}``, and ``R_0 = 1`` (every basis starts with the constant) is
-        left to the caller.  Each recurrence step is one ``addcmul`` (or ``mul``) written in place,
+        left to the caller; ``prepared`` are the matching blocks of :meth:`prepare`'s tensors.  Each recurrence step is one ``addcmul`` (or ``mul``) written in place,
         so filling the rows allocates nothing: the kernels of :mod:`nets.activations.functional`
         call this on cache-sized blocks and contract the rows with one matrix-vector product.
         Returns ``out``.
@@ -188,7 +196,7 @@ class _HermiteBasis(Basis):
         rho = self._rho(degree)
         return np.array([1.0 / (rho[k] * math.factorial(k)) for k in range(degree + 1)])
 
-    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor) -> torch.Tensor:
+    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor, *prepared: torch.Tensor) -> torch.Tensor:
         out[0].copy_(x)
         b = [0.0, 0.0] + [float(k - 1) for k in range(2, degree + 1)]
         _chain_rows(x, 1.0, [1.0] * (degree + 1), b, degree, out)
@@ -213,7 +221,7 @@ class _MonomialBasis(Basis):
     def raw_scale(self, degree: int) -> NDArray[np.float64]:
         return np.ones(degree + 1)
 
-    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor) -> torch.Tensor:
+    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor, *prepared: torch.Tensor) -> torch.Tensor:
         out[0].copy_(x)
         _chain_rows(x, 1.0, [1.0] * (degree + 1), [0.0] * (degree + 1), degree, out)
         return out
@@ -254,10 +262,14 @@ class _FourierBasis(Basis):
         per_k = [1.0 / (rho[k] * math.factorial(k)) for k in range(degree + 1)]
         return np.array(per_k + per_k[1:])
 
-    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor) -> torch.Tensor:
+    def prepare(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return torch.cos(x), torch.sin(x)
+
+    def raw_rows(self, x: torch.Tensor, degree: int, out: torch.Tensor, *prepared: torch.Tensor) -> torch.Tensor:
         cosines, sines = out[:degree], out[degree:]
-        torch.cos(x, out=cosines[0])
-        torch.sin(x, out=sines[0])
+        cosine, sine = prepared if prepared else (torch.cos(x), torch.sin(x))
+        cosines[0].copy_(cosine)
+        sines[0].copy_(sine)
         a, b = [2.0] * (degree + 1), [1.0] * (degree + 1)
         _chain_rows(cosines[0], 1.0, a, b, degree, cosines)
         _chain_rows(cosines[0], 0.0, a, b, degree, sines)

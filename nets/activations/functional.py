@@ -227,9 +227,10 @@ def _series_blocks_forward(x: torch.Tensor, weights: torch.Tensor, basis: Basis,
     y = blocks.new_output(x)
     columns = _weight_columns(weights, per_channel)
     buffer = blocks.scratch("rows", weights.shape[1] - 1)
+    prepared = basis.prepare(blocks.view.to(blocks.cdtype))
     for start, stop in blocks.spans:
         xb = blocks.load(blocks.view, start, stop)
-        rows = basis.raw_rows(xb, degree, _rows(buffer, stop - start, rows=True))
+        rows = basis.raw_rows(xb, degree, _rows(buffer, stop - start, rows=True), *(p[start:stop] for p in prepared))
         out = _combine(rows, columns, blocks.target(y, start, stop))
         blocks.store(out, y, start, stop)
     return y
@@ -249,11 +250,12 @@ def _series_blocks_backward(
     buffer = blocks.scratch("rows", size - 1)
     if need_coef:
         totals = torch.zeros((size, *blocks.block_shape), dtype=slope_weights.dtype, device=x.device)
+    prepared = basis.prepare(blocks.view.to(blocks.cdtype))
     for start, stop in blocks.spans:
         count = stop - start
         xb = blocks.load(blocks.view, start, stop)
         gb = blocks.load(grads, start, stop)
-        rows = basis.raw_rows(xb, degree, _rows(buffer, count, rows=True))
+        rows = basis.raw_rows(xb, degree, _rows(buffer, count, rows=True), *(p[start:stop] for p in prepared))
         out = _combine(rows, columns, blocks.target(grad_x, start, stop))
         out.mul_(gb)
         blocks.store(out, grad_x, start, stop)
