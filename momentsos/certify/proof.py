@@ -251,9 +251,14 @@ def _clipped(gram: NDArray[np.float64]) -> NDArray[np.float64]:
     return (v * np.maximum(w, floor)) @ v.T
 
 
-def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]]) -> None:
+def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
+            equalities: Sequence[ExactPoly] = (), multipliers: Sequence[ExactPoly] = (),
+            degree_limits: Sequence[int] = ()) -> None:
     """Spread each residual monomial over the Gram entries of the first sum-of-squares block whose
-    pair sums reach it; :class:`ProofFailure` when a monomial is reached by none.
+    pair sums reach it; a monomial reached by none is divided by the leading term of an equality
+    ``h_i`` into its multiplier ``p_i`` (of degree at most ``degree_limits[i]``), which moves the rest
+    of ``h_i`` times that term back into the residual, at lower monomials in graded order, so the
+    division ends. :class:`ProofFailure` when a monomial can go nowhere.
 
     A row whose diagonal entry ends at zero or below must vanish in a PSD matrix (a monomial ``2b``
     reached only by ``(b, b)`` with a zero coefficient: the face the Gram matrix lies on). Such rows
@@ -262,8 +267,8 @@ def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Mono
     dropped: list[set[int]] = [set() for _ in targets]
     pending = residual
     while True:
-        _spread(pending, targets, dropped)
-        pending = {}
+        leftover = _spread(pending, targets, dropped)
+        pending = _divide(leftover, equalities, multipliers, degree_limits)
         for (gram, basis), gone in zip(targets, dropped):
             for i in range(len(basis)):
                 if i in gone or gram[i][i] > 0:
@@ -281,8 +286,41 @@ def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Mono
             return
 
 
+def _graded(a: Monomial) -> tuple[int, tuple[int, ...]]:
+    return sum(a), a
+
+
+def _divide(leftover: ExactPoly, equalities: Sequence[ExactPoly], multipliers: Sequence[ExactPoly],
+            degree_limits: Sequence[int]) -> ExactPoly:
+    """Move monomials no Gram block reaches into the equality multipliers (see :func:`_absorb`);
+    returns what that puts back into the residual."""
+    back: ExactPoly = {}
+    leads = [max(h, key=_graded) for h in equalities]
+    for a in sorted(leftover, key=_graded, reverse=True):
+        c = leftover[a]
+        for h, p, lead, limit in zip(equalities, multipliers, leads, degree_limits):
+            shift = tuple(x - y for x, y in zip(a, lead))
+            if min(shift, default=0) < 0 or sum(shift) > limit:
+                continue
+            step = c / h[lead]
+            p[shift] = p.get(shift, 0) + step
+            if p[shift] == 0:
+                del p[shift]
+            for t, coefficient in h.items():
+                if t != lead:
+                    key = tuple(x + y for x, y in zip(shift, t))
+                    back[key] = back.get(key, 0) - step * coefficient
+            break
+        else:
+            raise ProofFailure(f"the residual monomial with exponents {list(a)} lies outside every Gram basis "
+                               "and no equality's leading term divides it")
+    return {a: c for a, c in back.items() if c != 0}
+
+
 def _spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-            dropped: list[set[int]]) -> None:
+            dropped: list[set[int]]) -> ExactPoly:
+    """Spread what the Gram blocks reach; return the monomials none of them reaches."""
+    leftover: ExactPoly = {}
     tables = []
     for (gram, basis), gone in zip(targets, dropped):
         pairs: dict[Monomial, list[tuple[int, int]]] = {}
@@ -302,7 +340,8 @@ def _spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Mono
                     gram[i][k] += share
                 break
         else:
-            raise ProofFailure(f"the residual monomial with exponents {list(a)} lies outside every Gram basis")
+            leftover[a] = c
+    return leftover
 
 
 def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDArray[np.float64],
@@ -324,6 +363,9 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
                     if c != 0} for m in certificate.equalities]
     if len(multipliers) != len(hs):
         raise ProofFailure("the certificate's equality multipliers do not match the problem's equalities")
+    # a multiplier p_i may reach the degree of the relaxation: that of the blocks' pair sums
+    top = max((2 * int(b.basis.sum(axis=1).max()) + b.multiplier.degree for b in certificate.blocks if b.size), default=0)
+    limits = [max(top - max(sum(t) for t in h), -1) for h in hs]
     ineq_of = _inequality_indices(certificate, problem)
     fixed: list[ProofBlock] = []
     sos_targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]] = []
@@ -348,13 +390,14 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
         residual = _identity_residual(f, bound, gs, hs,
                                       fixed + [ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets],
                                       multipliers)
-        _absorb(residual, targets)
+        trial_multipliers = [dict(p) for p in multipliers]
+        _absorb(residual, targets, hs, trial_multipliers, limits)
         sos_blocks = [ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
         if all(is_psd(blk.gram) for blk in sos_blocks) and all(is_psd(blk.gram) for blk in fixed):
             return Proof(
                 variables=tuple(str(v) for v in problem.variables), objective=f, inequalities=tuple(gs),
                 equalities=tuple(hs), bound=bound, blocks=tuple(sos_blocks + fixed),
-                equality_multipliers=tuple(multipliers), points=tuple(p for p, _ in feasible),
+                equality_multipliers=tuple(trial_multipliers), points=tuple(p for p, _ in feasible),
                 values=tuple(v for _, v in feasible), feas_tol=float(feas_tol), gap_tol=float(gap_tol),
             )
     raise ProofFailure(reason)
