@@ -49,6 +49,7 @@ if importlib.util.find_spec("torch") is not None:
     from nets.activations import (
         BASES,
         TMAF,
+        DeviceUnavailableError,
         FourierActivation,
         HermiteActivation,
         PolynomialActivation,
@@ -72,6 +73,7 @@ if importlib.util.find_spec("torch") is not None:
     __all__ += [
         "BASES",
         "TMAF",
+        "DeviceUnavailableError",
         "FourierActivation",
         "GDResult",
         "HermiteActivation",
