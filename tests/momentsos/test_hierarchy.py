@@ -235,7 +235,7 @@ def test_scs_infeasible_after_feasible_lower_orders_is_not_trusted(monkeypatch):
 def test_a_feasible_point_below_the_bound_makes_the_solve_inaccurate():
     # planted fuzzing: SCS returned "optimal" with a bound 1.5e-4 above the optimum, its own atoms below it
     from momentsos.certify.atoms import Certificate
-    from momentsos.hierarchy import _point_beats_bound
+    from momentsos.outcome import _point_beats_bound
 
     below = Certificate((), upper_bound=-2.3737412, gap=None, verified=False)
     assert _point_beats_bound(below, -2.3733737, gap_tol=1e-6)
