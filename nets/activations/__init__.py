@@ -27,11 +27,9 @@ from nets.activations.device import (
     check_device,
 )
 from nets.activations.fit import fit_coefficients, from_activation
-from nets.activations.functional import (
-    series_activation,
-    tmaf_activation,
-    tropical_activation,
-)
+from nets.activations.functional import series_activation
+from nets.activations.maxplus import tropical_activation
+from nets.activations.piecewise import tmaf_activation
 from nets.activations.init import gains
 from nets.activations.series import (
     FourierActivation,

@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from nets.activations.device import check_device
-from nets.activations.functional import tmaf_activation
+from nets.activations.piecewise import tmaf_activation
 from nets.activations.series import check_num_channels
 
 __all__ = ["TMAF", "STRUCTURES", "gaussian_breakpoints", "uniform_breakpoints"]

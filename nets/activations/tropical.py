@@ -22,7 +22,7 @@ from torch import nn
 from nets.activations import init as vp
 from nets.activations.bases import check_degree
 from nets.activations.device import check_device
-from nets.activations.functional import tropical_activation
+from nets.activations.maxplus import tropical_activation
 from nets.activations.series import check_num_channels
 
 __all__ = ["TropicalActivation"]
