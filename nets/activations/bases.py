@@ -50,12 +50,19 @@ __all__ = [
 ]
 
 
+MAX_DEGREE = 100
+"""Largest degree of an activation: the initialisations divide by ``k!``, which leaves double
+precision near ``k = 170``, and a series of higher degree is numerically meaningless in float32."""
+
+
 def check_degree(degree: object, *, name: str = "degree") -> int:
-    """Validate a polynomial/trigonometric degree: a positive Python or numpy integer (not bool)."""
+    """Validate a polynomial/trigonometric degree: an integer ``1 <= degree <= MAX_DEGREE`` (not bool)."""
     if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)):
         raise TypeError(f"`{name}` must be a positive int, got {degree!r} of type {type(degree).__name__}")
     if degree < 1:
         raise ValueError(f"`{name}` must be a positive int (>= 1), got {degree!r}")
+    if degree > MAX_DEGREE:
+        raise ValueError(f"`{name}` must be an int with 1 <= {name} <= {MAX_DEGREE}, got {degree!r}")
     return int(degree)
 
 

@@ -29,6 +29,17 @@ __all__ = ["series_activation"]
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def check_floating(x: torch.Tensor, who: str) -> None:
+    """Refuse an integer or boolean input: the activations are real functions evaluated in floating
+    point (an integer tensor would be computed in integer arithmetic, silently wrong)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{who}: the input must be a torch.Tensor; got {type(x).__name__}")
+    if not (x.is_floating_point() or x.is_complex()):
+        raise TypeError(f"{who}: the input has dtype {x.dtype}; allowed: a floating-point tensor (convert with x.float())")
+    if x.is_complex():
+        raise TypeError(f"{who}: the input has the complex dtype {x.dtype}; allowed: a real floating-point tensor")
+
+
 def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
 
@@ -343,7 +354,10 @@ def series_activation(
     --------
     >>> series_activation(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0, 2.0]), "hermite")
     tensor([0., 3.])
+
+    Raises TypeError for an integer, boolean or complex ``x``.
     """
+    check_floating(x, "series_activation")
     b = get_basis(basis)
     size = coefficients.shape[-1]
     degree = _degree_from_size(b, size)

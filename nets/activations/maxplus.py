@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from torch.autograd.function import once_differentiable
 
-from nets.activations.functional import _as_channels, _channel_sum, _column, _compute_dtype, _kernel
+from nets.activations.functional import _as_channels, _channel_sum, _column, _compute_dtype, _kernel, check_floating
 
 __all__ = ["tropical_activation"]
 
@@ -124,6 +124,7 @@ def tropical_activation(
     Tensor
         Same shape and dtype as ``x``.  Ties go to the smallest slope; backward saves only ``x``.
     """
+    check_floating(x, "tropical_activation")
     return _TropicalFunction.apply(x, intercepts, denominator, float(scale), bool(fused))
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import torch
 from torch.autograd.function import once_differentiable
 
-from nets.activations.functional import _as_channels, _channel_sum, _column, _compute_dtype, _kernel
+from nets.activations.functional import _as_channels, _channel_sum, _column, _compute_dtype, _kernel, check_floating
 
 __all__ = ["tmaf_activation"]
 
@@ -196,6 +196,7 @@ def tmaf_activation(
     Tensor
         Same shape and dtype as ``x``; backward saves only ``x`` and the small parameter tensors.
     """
+    check_floating(x, "tmaf_activation")
     offsets = tuple(int(o) for o in offsets)
     if levels.dim() not in (2, 3) or levels.shape[0] != len(offsets) or levels.shape[-1] != breakpoints.numel() + 1:
         raise ValueError(

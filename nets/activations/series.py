@@ -25,6 +25,7 @@ from nets.activations.bases import (
 )
 from nets.activations.device import check_device
 from nets.activations.functional import (
+    check_floating,
     _Blocks,
     _compute_dtype,
     _series_blocks_backward,
@@ -359,6 +360,7 @@ def horner_activation(x: torch.Tensor, coefficients: torch.Tensor) -> torch.Tens
     >>> horner_activation(torch.tensor([0.0, 1.0, 2.0]), torch.tensor([1.0, 0.0, 3.0]))
     tensor([ 1.,  4., 13.])
     """
+    check_floating(x, "horner_activation")
     return _HornerFunction.apply(x, coefficients)
 
 
@@ -456,6 +458,7 @@ class PolynomialActivation(SeriesActivation):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         if self.fused:
             return super().forward(input)
+        check_floating(input, type(self).__name__)
         return _HornerFunction.apply(input, self.coefficients)
 
 

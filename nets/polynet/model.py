@@ -74,9 +74,18 @@ def _as_matrix(value: Any, what: str) -> NDArray[np.float64]:
     return arr
 
 
+MAX_DEGREE = 64
+"""Largest activation degree of a :class:`PolyNet`: the output's degree in the unknowns is the product
+of the layers' degrees, and a relaxation of even one such layer at degree 64 is far beyond any solver."""
+
+
 def _as_degree(value: Any, layer: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"PolyNet: `degrees[{layer - 1}]` (layer {layer}) must be an int >= 1; got {value!r}")
+    if value > MAX_DEGREE:
+        raise InvalidNetworkError(
+            f"PolyNet: `degrees[{layer - 1}]` (layer {layer}) is {value}; allowed are degrees 1 .. {MAX_DEGREE}"
+        )
     if value < 1:
         raise InvalidNetworkError(
             f"PolyNet: `degrees[{layer - 1}]` (layer {layer}) is {value}; allowed are degrees >= 1 "

@@ -61,8 +61,13 @@ class TrainStatus(enum.Enum):
     #: L-BFGS stopped moving, also after a restart from steepest descent (a stationary point, or no
     #: decrease found by the line search); the coefficients are returned
     STALLED = "stalled"
-    #: the loss or a parameter became NaN or infinite; nothing is returned as a solution
+    #: the loss or a parameter became NaN or infinite, or the loss grew past ``DIVERGENCE_FACTOR``
+    #: times its starting value; nothing is returned as a solution
     DIVERGED = "diverged"
+
+
+DIVERGENCE_FACTOR = 1e3
+"""A run whose loss exceeds this multiple of its first value (and of 1e-12) has diverged."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -368,7 +373,8 @@ def train_gd(
                 batch_index, position = order[position : position + size], position + size
             value = float(opt.step(closure).detach())
             history.append(value)
-            if not np.isfinite(value) or not all(bool(torch.isfinite(p).all()) for p in params):
+            blown_up = value > DIVERGENCE_FACTOR * max(history[0], 1e-12)
+            if blown_up or not np.isfinite(value) or not all(bool(torch.isfinite(p).all()) for p in params):
                 status = TrainStatus.DIVERGED
                 logger.info("train_gd diverged at step %d (loss %s)", step, value)
                 break
