@@ -184,3 +184,16 @@ def test_badly_scaled_hypercube_is_not_declared_infeasible(seed):
     planted = badly_scaled(planted_problem("odd_cycle", 3, seed=seed), seed=seed)
     res = ms.minimize(planted.problem, order=3, solver="IPM")
     assert check_answer(planted, res) != "false_infeasible", res.solver.raw_status
+
+
+def test_an_unattained_infimum_is_never_certified():
+    """(x_i x_j - 1)^2 + x_i^2 + ...: the infimum is approached as x_j -> inf, never attained."""
+    from momentsos.testing import planted_problem
+
+    for seed in range(2):
+        planted = planted_problem("unattained", 2, seed=seed)
+        assert planted.minimizers.shape == (0, 2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = ms.minimize(planted.problem, order=2)
+        assert check_answer(planted, res) != "wrong", (seed, res.status, res.lower_bound)
