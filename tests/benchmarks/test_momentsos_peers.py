@@ -1,4 +1,4 @@
-"""The peers benchmark (python -m momentsos.bench peers): its problems and the momentsos worker."""
+"""The peers benchmark (python benchmarks/momentsos_peers.py): its problems and the momentsos worker."""
 
 from __future__ import annotations
 

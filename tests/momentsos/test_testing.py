@@ -2,7 +2,7 @@
 
 Hundreds of seeded random problems with a known optimum and known minimizers (constructions in
 :mod:`momentsos.planted`); every CERTIFIED answer must match the plant, and no feasible plant may
-be declared infeasible. The full run of 1,000+ is ``python -m momentsos.planted --count 1000``.
+be declared infeasible. The full run of 1,000+ is ``python benchmarks/momentsos_fuzz.py --count 1000``.
 """
 
 import dataclasses
