@@ -1,7 +1,7 @@
 """Planted-solution fuzzing: a certificate must never be wrong.
 
 Hundreds of seeded random problems with a known optimum and known minimizers (constructions in
-:mod:`momentsos.planted`); every CERTIFIED answer must match the plant, and no feasible plant may
+:mod:`momentsos.testing`); every CERTIFIED answer must match the plant, and no feasible plant may
 be declared infeasible. The full run of 1,000+ is ``python benchmarks/momentsos_fuzz.py --count 1000``.
 """
 
