@@ -298,6 +298,15 @@ def _best_of_climb(results: Sequence[PolyOptResult], gap_tol: float) -> PolyOptR
     the largest bound of an accurate solve (an inaccurate one never raises it) and the best
     feasible point found at any order."""
     last = results[-1]
+    if last.status is Status.SOLVER_ERROR:
+        # a failed solve (a time limit, a crash) after accurate ones: the best of those answers
+        accurate = [r for r in results[:-1] if r.status is Status.BOUND_ONLY and r.lower_bound is not None]
+        if not accurate:
+            return last
+        best = max(accurate, key=lambda r: float(r.lower_bound))  # type: ignore[arg-type]
+        return dataclasses.replace(best, message=(
+            f"{best.message} The order-{last.order} solve after it failed ({last.solver.raw_status}): this is the "
+            "largest accurate bound of the climb."))
     if last.status not in (Status.BOUND_ONLY, Status.INACCURATE):
         return last
     changes: dict[str, Any] = {}

@@ -215,3 +215,23 @@ def test_readme_example_runs():
     res = ms.minimize(x + y, equalities=[x**2 + y**2 - 1], order=2, solver="SCS")
     assert res.success
     assert res.lower_bound == pytest.approx(-np.sqrt(2), abs=1e-6)
+
+
+def test_a_failed_solve_after_accurate_orders_answers_with_the_best_of_them(monkeypatch):
+    """A time limit or a crash at the last order does not throw away the accurate bound (and the
+    points) of the orders before it."""
+    from momentsos import hierarchy as solve_module
+
+    real = solve_module.solve_relaxation
+
+    def order_2_fails(relaxation, spec, opts):
+        res = real(relaxation, spec, opts)
+        if relaxation.order == 2:
+            return dataclasses.replace(res, status=Status.SOLVER_ERROR, lower_bound=None, message="forced failure")
+        return res
+
+    monkeypatch.setattr(solve_module, "solve_relaxation", order_2_fails)
+    res = ms.minimize(problems.get("gloptipoly3_three_minimizers").problem(), solver="IPM")
+    assert [(r.order, r.status) for r in res.hierarchy] == [(1, Status.BOUND_ONLY), (2, Status.SOLVER_ERROR)]
+    assert res.status is Status.BOUND_ONLY and res.order == 1 and res.lower_bound is not None
+    assert "order-2 solve after it failed" in res.message
