@@ -172,7 +172,8 @@ def test_instance_csv_has_every_trial_with_status_order_and_ranks(smoke_out):
     assert len(rows) == 4
     for row in rows:
         assert row["status"] in STATUSES and int(row["order"]) >= 2 and row["solver"]
-        assert row["orders"].split()[-1].startswith(row["order"] + ":")
+        # the order reported is one of those visited (the last, unless a later solve failed outright)
+        assert any(o.startswith(row["order"] + ":") for o in row["orders"].split())
 
 
 def test_noise_sweep_covers_every_sigma_and_reuses_table4(smoke_out):
