@@ -261,6 +261,9 @@ def _prove(res: PolyOptResult, opts: Options) -> PolyOptResult:
         proof = prove(res.certificate, res.problem, np.array([a.point for a in feasible]), opts.gap_tol, opts.feas_tol)
     except ProofFailure as exc:
         return dataclasses.replace(res, proof_note=f"no exact proof: {exc}")
+    except (ArithmeticError, ValueError, TypeError, MemoryError, RecursionError) as exc:
+        # the proof is an extra check of an answer already verified numerically: its own failure is a note
+        return dataclasses.replace(res, proof_note=f"no exact proof: {type(exc).__name__}: {exc}")
     return dataclasses.replace(res, proof=proof, lower_bound=proof.lower_bound, upper_bound=proof.upper_bound,
                                gap=proof.upper_bound - proof.lower_bound, proof_note="proved in exact arithmetic")
 
