@@ -15,6 +15,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
 
 _spec = importlib.util.spec_from_file_location("readme_outputs", ROOT / "scripts" / "readme_outputs.py")
 readme_outputs = importlib.util.module_from_spec(_spec)
+sys.modules["readme_outputs"] = readme_outputs  # dataclasses look their module up there
 _spec.loader.exec_module(readme_outputs)
 OUTPUTS = readme_outputs.outputs(README.read_text())
 SHOWN = {o.argv[-1] for o in OUTPUTS}
