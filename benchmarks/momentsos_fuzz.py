@@ -35,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     wrong = []
     proofs = {"with": 0, "checked": 0, "without": 0}
     start = time.perf_counter()
-    for planted in planted_suite(args.count, args.seed, kinds=kinds, nvars=nvars, scaled=args.scaled):
+    for done, planted in enumerate(planted_suite(args.count, args.seed, kinds=kinds, nvars=nvars, scaled=args.scaled)):
+        if done and done % 100 == 0:
+            print(f"... {done} solved, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = minimize(planted.problem, solver=args.solver, max_order=planted.max_order)
