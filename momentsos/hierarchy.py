@@ -308,7 +308,7 @@ def _best_of_climb(results: Sequence[PolyOptResult], gap_tol: float) -> PolyOptR
             return last
         best = max(accurate, key=lambda r: float(r.lower_bound))  # type: ignore[arg-type]
         return dataclasses.replace(best, message=(
-            f"{best.message} The order-{last.order} solve after it failed ({last.solver.raw_status}): this is the "
+            f"{best.message} The order-{last.order} solve after it failed ({last.message}); this is the "
             "largest accurate bound of the climb."))
     if last.status not in (Status.BOUND_ONLY, Status.INACCURATE):
         return last
