@@ -23,7 +23,7 @@ from .sparse import newton_relaxations, sparse_relaxations
 
 __all__ = [
     "Strategy", "Dense", "Correlative", "Term", "CorrelativeTerm", "Newton", "Auto", "strategy_for",
-    "SparsityChoice", "plan_sparsity", "choose_sparsity", "AUTO_MOMENT_RATIO",
+    "SparsityChoice", "plan_sparsity", "AUTO_MOMENT_RATIO",
 ]
 
 AUTO_MOMENT_RATIO = 0.5
@@ -214,9 +214,3 @@ def plan_sparsity(problem: PolyProblem, order: int, chordal_extension: str = "mi
                                         f"{basis.dense_size} monomials of degree <= {order}", basis)
     why = "drops no monomial" if basis.has_first_moments else "drops a degree-1 monomial"
     return SparsityChoice("none", f"{reason}; the Newton-reduced basis {why}")
-
-
-def choose_sparsity(problem: PolyProblem, order: int, chordal_extension: str = "min_degree") -> tuple[str, str]:
-    """The rule of ``sparsity="auto"`` as ``(used, why)``; see :func:`plan_sparsity`."""
-    choice = plan_sparsity(problem, order, chordal_extension)
-    return choice.used, choice.reason

@@ -13,15 +13,6 @@ import torch
 import nets
 
 
-@pytest.fixture
-def small():
-    """A 3-layer net with its data (noiseless) and the true coefficients."""
-    net = nets.PolyNet.random([4, 4, 4, 4], degrees=[2, 1], seed=0)
-    truth = net.random_coefficients(seed=1)
-    X, Y = nets.synthetic_data(net, truth, nsamples=12, seed=2)
-    return net, truth, X, Y
-
-
 def test_loss_equals_the_pop_objective_of_loss_problem_for_both_losses(small):
     """The torch loss at any coefficients is the POP objective of nets.loss_problem times its documented scale."""
     net, _, X, Y = small
