@@ -16,6 +16,7 @@ __all__ = [
     "SolverUnavailableError",
     "SolverFailedError",
     "UnsupportedModuleError",
+    "ResultFormatError",
     "MomentSOSWarning",
     "InaccurateSolutionWarning",
     "UnknownOptionWarning",
@@ -48,6 +49,11 @@ class SolverFailedError(MomentSOSError):
 
 class UnsupportedModuleError(MomentSOSError, TypeError):
     """A module given to a symbolic tracer has no polynomial translation."""
+
+
+class ResultFormatError(MomentSOSError, ValueError):
+    """A saved result (JSON) is not of the expected format or version, or is malformed; the message
+    names the file, what was found and what this version reads."""
 
 
 class MomentSOSWarning(UserWarning):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, fields
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -190,50 +193,6 @@ class PolyOptResult:
         """The points of all atoms."""
         return [a.point for a in self.atoms]
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-Python fields (arrays as lists, enums as strings) for logging or JSON."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            if f.name in ("moment_matrix", "problem"):
-                continue
-            if f.name == "certificate":
-                value = None if self.certificate is None else {
-                    "bound": self.certificate.bound, "residual_norm": self.certificate.residual_norm,
-                    "min_eigenvalue": self.certificate.min_eigenvalue,
-                    "block_sizes": [b.size for b in self.certificate.blocks],
-                }
-                out[f.name] = value
-                continue
-            if f.name == "verification":
-                out[f.name] = None if self.verification is None else self.verification.to_dict()
-                continue
-            value = getattr(self, f.name)
-            if isinstance(value, enum.Enum):
-                value = value.value
-            elif isinstance(value, np.ndarray):
-                value = value.tolist()
-            elif f.name == "atoms":
-                value = [
-                    {"point": a.point.tolist(), "weight": a.weight, "objective": a.objective, "violation": a.violation}
-                    for a in value
-                ]
-            elif f.name == "variables":
-                value = [str(v) for v in value]
-            elif f.name == "flatness" and value is not None:
-                value = {"ranks": list(value.ranks), "flat_orders": list(value.flat_orders), "shift": value.shift}
-            elif f.name == "sparsity" and value is not None:
-                value = value.to_dict()
-            elif f.name == "solver":
-                value = {k.name: getattr(value, k.name) for k in fields(value)}
-            elif f.name == "hierarchy":
-                value = [
-                    {"order": r.order, "status": r.status.value, "lower_bound": r.lower_bound, "ranks": r.ranks}
-                    for r in value
-                ]
-            out[f.name] = value
-        out["success"] = self.success
-        return out
-
     def __repr__(self) -> str:
         def num(v: float | None) -> str:
             return "None" if v is None else f"{v:.10g}"
@@ -287,3 +246,33 @@ class PolyOptResult:
         return "\n".join(lines)
 
     __str__ = __repr__
+
+    # -- saving and loading: thin wrappers of momentsos.serialization ------------------------------
+    def to_dict(self, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Every field as plain JSON values (enums as strings, arrays as lists, the proof as its JSON
+        object), under ``{"format": "momentsos.PolyOptResult", "version": 1}``: see
+        :mod:`momentsos.serialization`. ``metadata`` (any JSON-able mapping) is stored as given."""
+        from .serialization import result_to_dict  # noqa: PLC0415 - serialization imports this module
+
+        return result_to_dict(self, metadata)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PolyOptResult:
+        """The result :meth:`to_dict` wrote; :class:`~momentsos.ResultFormatError` for another format
+        or version."""
+        from .serialization import result_from_dict  # noqa: PLC0415
+
+        return result_from_dict(data)
+
+    def save(self, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None) -> Path:
+        """Write :meth:`to_dict` to ``path`` as JSON (floats exact); returns the path."""
+        from .serialization import save_result  # noqa: PLC0415
+
+        return save_result(self, path, metadata)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> PolyOptResult:
+        """The result saved by :meth:`save`; its ``proof``, if any, still passes :func:`momentsos.check_proof`."""
+        from .serialization import load_result  # noqa: PLC0415
+
+        return load_result(path)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -206,3 +209,32 @@ class NetFitResult:
 
     __repr__ = summary
     __str__ = summary
+
+    # -- saving and loading: thin wrappers of nets.polynet.serialization ---------------------------
+    def to_dict(self, metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Every field as plain JSON values under ``{"format": "nets.NetFitResult", "version": 1}``
+        (the network's weights, the coefficients, the nested POP result, ...): see
+        :mod:`nets.polynet.serialization`. ``metadata`` (any JSON-able mapping) is stored as given."""
+        from nets.polynet.serialization import fit_to_dict  # noqa: PLC0415 - it imports this module
+
+        return fit_to_dict(self, metadata)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NetFitResult:
+        """The fit :meth:`to_dict` wrote; :class:`momentsos.ResultFormatError` for another format or version."""
+        from nets.polynet.serialization import fit_from_dict  # noqa: PLC0415
+
+        return fit_from_dict(data)
+
+    def save(self, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None) -> Path:
+        """Write :meth:`to_dict` to ``path`` as JSON (floats exact, so a loaded fit predicts the same); returns the path."""
+        from nets.polynet.serialization import save_fit  # noqa: PLC0415
+
+        return save_fit(self, path, metadata)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> NetFitResult:
+        """The fit saved by :meth:`save`."""
+        from nets.polynet.serialization import load_fit  # noqa: PLC0415
+
+        return load_fit(path)
