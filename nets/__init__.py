@@ -32,6 +32,7 @@ from nets.polynet import (
     solve_global,
     synthetic_data,
 )
+from momentsos.errors import ResultFormatError
 
 __all__ = [
     "InvalidDataError",
@@ -39,6 +40,7 @@ __all__ = [
     "Loss",
     "NetFitResult",
     "PolyNet",
+    "ResultFormatError",
     "format_polynomial",
     "loss_problem",
     "solve_global",
