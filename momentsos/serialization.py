@@ -67,6 +67,7 @@ __all__ = [
     "save_result",
     "load_result",
     "check_header",
+    "format_document",
     "write_document",
     "read_document",
     "encode_float",
@@ -511,11 +512,16 @@ def result_from_dict(data: Mapping[str, Any], source: str = "the dict") -> PolyO
         raise ResultFormatError(f"{source}: a malformed {FORMAT} version {VERSION} document ({exc})") from None
 
 
-def write_document(data: Mapping[str, Any], path: str | Path) -> Path:
-    """Write ``data`` as strict JSON, one top-level key per line; returns the path."""
+def format_document(data: Mapping[str, Any]) -> str:
+    """``data`` as strict JSON text, one top-level key per line (arrays stay on their key's line)."""
     lines = [f"{json.dumps(k)}: {json.dumps(v, allow_nan=False)}" for k, v in data.items()]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def write_document(data: Mapping[str, Any], path: str | Path) -> Path:
+    """Write :func:`format_document` of ``data`` to ``path``; returns the path."""
     path = Path(path)
-    path.write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
+    path.write_text(format_document(data), encoding="utf-8")
     return path
 
 
