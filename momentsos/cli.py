@@ -147,17 +147,28 @@ def _add_output_options(parser: argparse.ArgumentParser, what: str) -> None:
 
 @contextlib.contextmanager
 def quiet_unless(verbose: int) -> Iterator[None]:
-    """Warnings and progress go to standard error with ``verbose``; without it, nowhere."""
+    """Progress (the INFO records of momentsos and nets) and warnings go to standard error with
+    ``verbose``; without it, warnings are silenced. Everything is restored on exit, so that calling
+    :func:`main` in a process leaves its logging as it was."""
     with warnings.catch_warnings():
-        if verbose:
-            logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s", force=True)
-            logging.captureWarnings(True)
-        else:
+        if not verbose:
             warnings.simplefilter("ignore")
+            yield
+            return
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        saved = [(lg, lg.level) for lg in map(logging.getLogger, ("momentsos", "nets", "py.warnings"))]
+        for lg, _ in saved:
+            lg.addHandler(handler)
+            lg.setLevel(logging.INFO)
+        logging.captureWarnings(True)
         try:
             yield
         finally:
             logging.captureWarnings(False)
+            for lg, level in saved:
+                lg.removeHandler(handler)
+                lg.setLevel(level)
 
 
 def error(prog: str, message: str) -> int:

@@ -100,21 +100,21 @@ def test_fields_added_later_round_trip_and_missing_ones_take_defaults(fit_doc, m
     # and dataclasses may name only momentsos or nets types, so the new enum field borrows nets.Loss
     extended = dataclasses.make_dataclass(
         "Extended",
-        [("learn", nets.Loss, dataclasses.field(default=nets.Loss.LINF_MEAN)),
-         ("learned_weights", object, dataclasses.field(default=None)),
-         ("tags", tuple, dataclasses.field(default=()))],
+        [("future_kind", nets.Loss, dataclasses.field(default=nets.Loss.LINF_MEAN)),
+         ("future_weights", object, dataclasses.field(default=None)),
+         ("future_tags", tuple, dataclasses.field(default=()))],
         bases=(nets.NetFitResult,), frozen=True, eq=False, namespace={"__module__": __name__},
     )
-    newer = extended(**{f.name: getattr(fit, f.name) for f in dataclasses.fields(fit)}, learn=nets.Loss.L2,
-                     learned_weights=[np.eye(2)], tags=("a", 1.5))
+    newer = extended(**{f.name: getattr(fit, f.name) for f in dataclasses.fields(fit)}, future_kind=nets.Loss.L2,
+                     future_weights=[np.eye(2)], future_tags=("a", 1.5))
     doc = serialization.fit_to_dict(newer)
-    assert doc["learn"] == {"__enum__": "nets.polynet.losses:Loss", "value": "l2"}
+    assert doc["future_kind"] == {"__enum__": "nets.polynet.losses:Loss", "value": "l2"}
     # an older reader ignores the new keys
-    assert not hasattr(nets.NetFitResult.from_dict(doc), "learn")
+    assert not hasattr(nets.NetFitResult.from_dict(doc), "future_kind")
     # a reader that knows the fields restores them with their types; without them, the defaults
     monkeypatch.setattr(serialization, "NetFitResult", extended)
     back = serialization.fit_from_dict(json.loads(json.dumps(doc)))
-    assert back.learn is nets.Loss.L2 and back.tags == ("a", 1.5)
-    assert np.array_equal(back.learned_weights[0], np.eye(2))
-    old = serialization.fit_from_dict({k: v for k, v in doc.items() if k not in ("learn", "tags", "gap_tol")})
-    assert old.learn is nets.Loss.LINF_MEAN and old.tags == () and old.gap_tol == fit.gap_tol
+    assert back.future_kind is nets.Loss.L2 and back.future_tags == ("a", 1.5)
+    assert np.array_equal(back.future_weights[0], np.eye(2))
+    old = serialization.fit_from_dict({k: v for k, v in doc.items() if k not in ("future_kind", "future_tags", "gap_tol")})
+    assert old.future_kind is nets.Loss.LINF_MEAN and old.future_tags == () and old.gap_tol == fit.gap_tol
