@@ -1,4 +1,4 @@
-"""Command line: ``python -m paper_repro NAME [NAME ...]|all --out DIR [--quick] [--seed S]``.
+"""Command line: ``python -m paper_repro NAME [NAME ...]|all --out DIR [--quick] [--seed S] [--workers N | --scheduler ADDRESS]``.
 
 The artefacts are registered in :mod:`paper_repro.registry`.  ``DIR/timings.json`` is updated after
 every artefact (a killed run keeps the times of those it finished); every run ends by writing
@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from paper_repro import executor
 from paper_repro.registry import ARTEFACTS, load
 from paper_repro.report import record_run, write_report
 
@@ -32,7 +33,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="torch intra-op threads (default 1: these small networks run fastest, and are not slowed by "
         "other processes, on one thread)",
     )  # fmt: skip
+    parser.add_argument(
+        "--workers", type=int, default=None,
+        help="local worker processes for the independent solves of a sweep (default: one per core, "
+        "or $PAPER_REPRO_WORKERS; 1 runs them in this process)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="hand the solves to the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786) instead of local "
+        "processes; needs dask[distributed] here and on the workers",
+    )  # fmt: skip
+    parser.add_argument("--progress", action="store_true", help="show a progress bar over each sweep's solves (tqdm)")
     args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        parser.error(f"--workers must be a positive integer, got {args.workers}")
+    if args.workers is not None and args.scheduler is not None:
+        parser.error("give --workers (local processes) or --scheduler (a Dask cluster), not both")
     if args.names == ["all"]:
         names = sorted(ARTEFACTS)
     else:
@@ -44,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch  # only the command line changes process-wide settings
 
     torch.set_num_threads(args.threads)
+    executor.configure(workers=args.workers, scheduler=args.scheduler, progress=args.progress)
     command = "python -m paper_repro " + " ".join(argv if argv is not None else sys.argv[1:])
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     started, seconds = time.perf_counter(), {}

@@ -33,7 +33,6 @@ Networks", PMLR 321:90-99, 2026 (TAG-DS 2025), arXiv:2510.03682.
 
 from __future__ import annotations
 
-import atexit
 import csv
 import math
 import os
@@ -42,14 +41,15 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
+from paper_repro import executor
 from paper_repro._common import Citation
+from paper_repro.executor import default_workers
 
 __all__ = [
     "ZNT26",
@@ -400,46 +400,15 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _MEMO: dict[Instance, dict[str, Any]] = {}
-_POOL: dict[int, ProcessPoolExecutor] = {}
-
-
-def default_workers() -> int:
-    """Worker processes: ``$PAPER_REPRO_WORKERS`` if set, else the cores this process may use."""
-    value = os.environ.get("PAPER_REPRO_WORKERS")
-    if value:
-        try:
-            workers = int(value)
-        except ValueError:
-            raise ValueError(f"PAPER_REPRO_WORKERS must be a positive integer; got {value!r}") from None
-        if workers < 1:
-            raise ValueError(f"PAPER_REPRO_WORKERS must be a positive integer; got {value!r}")
-        return workers
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    if workers not in _POOL:
-        import multiprocessing  # noqa: PLC0415
-
-        # one BLAS thread per worker (workers = cores); the children read these at start-up
-        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(name, "1")
-        _POOL[workers] = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-    return _POOL[workers]
-
-
-@atexit.register
-def _close_pools() -> None:
-    for pool in _POOL.values():
-        pool.shutdown(cancel_futures=True)
-    _POOL.clear()
 
 
 def run_instances(instances: Sequence[Instance], workers: int | None = None) -> list[dict[str, Any]]:
     """Rows of :func:`solve_instance` for ``instances`` (same order); each solved once per process.
 
-    Instances not yet solved run in ``workers`` processes (default :func:`default_workers`), the
-    largest relaxations first. Results do not depend on ``workers``: every instance is seeded alone.
+    Instances not yet solved run on the sweeps' executor (:func:`paper_repro.executor.current`:
+    local processes, one per core, unless the command line chose ``--workers`` or a Dask
+    ``--scheduler``), the largest relaxations first; ``workers`` overrides it with that many local
+    processes. Results do not depend on where they ran: every instance is seeded alone.
     """
     todo = sorted((i for i in dict.fromkeys(instances) if i not in _MEMO), key=lambda i: -i.cost)
     for inst, row in zip(todo, map_in_workers(solve_instance, todo, workers)):
@@ -448,15 +417,17 @@ def run_instances(instances: Sequence[Instance], workers: int | None = None) -> 
 
 
 def map_in_workers(function: Callable[[T], R], items: Sequence[T], workers: int | None = None) -> list[R]:
-    """``[function(item) for item in items]`` in ``workers`` processes (default :func:`default_workers`).
+    """``[function(item) for item in items]`` on the sweeps' executor, or ``workers`` local processes.
 
-    ``function`` must be a module-level function (the workers are spawned, one BLAS thread each);
-    with one worker or one item it runs in this process.
+    ``function`` must be a module-level function (local workers are spawned; Dask pickles it).
     """
-    workers = default_workers() if workers is None else workers
-    if workers <= 1 or len(items) <= 1:
-        return [function(item) for item in items]
-    return list(_pool(min(workers, len(items))).map(function, items))
+    if workers is None:
+        return executor.current().map(function, items, desc=getattr(function, "__name__", "sweep"))
+    local = executor.LocalProcesses(workers)
+    try:
+        return local.map(function, items)
+    finally:
+        local.close()
 
 
 def clear_memo() -> None:
