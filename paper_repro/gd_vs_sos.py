@@ -29,7 +29,7 @@ from paper_repro._common import Citation, markdown_table, plot_histories, pyplot
 
 ZNT26 = Citation(
     "ZNT26",
-    'H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural Networks", '
+    'L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural Networks", '
     "PMLR 321:90-99, 2026, arXiv:2510.03682",
 )
 

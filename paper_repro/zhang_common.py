@@ -27,7 +27,7 @@ The choices the paper leaves open are made once here and printed into every repo
 
 References
 ----------
-[ZNT26] H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural
+[ZNT26] L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural
 Networks", PMLR 321:90-99, 2026 (TAG-DS 2025), arXiv:2510.03682.
 """
 
@@ -84,7 +84,7 @@ __all__ = [
 
 ZNT26 = Citation(
     "ZNT26",
-    'H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural Networks", '
+    'L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural Networks", '
     "PMLR 321:90-99, 2026 (TAG-DS 2025), arXiv:2510.03682",
 )
 

@@ -13,7 +13,7 @@ Figure 1 shares the solves: ``figure1`` asks for the N = 50, width 20 instances 
 
 References
 ----------
-[ZNT26] H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural
+[ZNT26] L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural
 Networks", PMLR 321:90-99, 2026 (TAG-DS 2025), arXiv:2510.03682.
 """
 

@@ -22,7 +22,7 @@ a list of polynomials for :class:`momentsos.PolyProblem`, so momentsos is untouc
 
 References
 ----------
-[ZNT26] H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural
+[ZNT26] L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural
 Networks", PMLR 321:90-99, 2026.
 """
 

@@ -55,7 +55,7 @@ instead of stalling at the iteration limit. Without ``radius`` the problem is ex
 
 References
 ----------
-[ZNT26] H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural
+[ZNT26] L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural
 Networks", PMLR 321:90-99, 2026.
 """
 

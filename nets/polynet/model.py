@@ -32,7 +32,7 @@ maps any coefficients with ``c_{l,0} != 0`` to this canonical representative.
 
 References
 ----------
-[ZNT26] H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural
+[ZNT26] L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural
 Networks", PMLR 321:90-99, 2026 (TAG-DS 2025), arXiv:2510.03682.
 """
 

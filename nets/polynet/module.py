@@ -78,7 +78,7 @@ class PolyNetModule(nn.Module):
 
     References
     ----------
-    [ZNT26] H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural
+    [ZNT26] L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural
     Networks", PMLR 321:90-99, 2026.
     """
 

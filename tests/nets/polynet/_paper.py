@@ -1,6 +1,6 @@
 """Example 3.4 and the configurations of Tables 1-5 of [ZNT26], shared by the polynet tests.
 
-[ZNT26] H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural
+[ZNT26] L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural
 Networks", PMLR 321:90-99, 2026.
 """
 

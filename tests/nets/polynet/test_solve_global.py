@@ -1,6 +1,6 @@
 """solve_global end to end: Example 3.4 of [ZNT26], recovery on every configuration of Tables 1-5.
 
-[ZNT26] H. Zhang, J. Nie, X. Tang, "Learning Polynomial Activation Functions for Deep Neural
+[ZNT26] L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural
 Networks", PMLR 321:90-99, 2026. The SDP solver is momentsos' default chain (``solver=None``).
 """
 
