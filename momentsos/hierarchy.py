@@ -33,6 +33,7 @@ from .errors import InaccurateSolutionWarning, InvalidOptionError, RelaxationOrd
 from .options import DEFAULT_MAX_ORDER_STEPS, Options
 from .outcome import is_newton, solve_relaxation
 from .problem import PolyProblem
+from .progress import ClimbProgress
 from .reductions import Balancing
 from .relax.dense import MomentRelaxation
 from .relax.strategies import Dense, Strategy, strategy_for
@@ -153,17 +154,23 @@ class Hierarchy:
         opts = self.options
         self._deadline = None if opts.time_limit is None else time.perf_counter() + float(opts.time_limit)
         results: list[PolyOptResult] = []
-        for k in orders:
-            for relaxation in self.strategy.relaxations(self.reduction.problem, k):
-                if results and self._remaining() == 0.0:
-                    return  # time_limit bounds the whole climb: what was solved in time answers
-                res = _below_known_point(self._chain(relaxation, results, k), results, opts.gap_tol)
-                results.append(res)
-                yield res
-                if res.status in _FINAL or _newton_settled(res, opts) or _bound_climb_over(results, opts):
-                    break
-            if results[-1].status in _FINAL or _bound_climb_over(results, opts):
-                return
+        progress = ClimbProgress(len(orders), opts.progress)
+        try:
+            for k in orders:
+                for relaxation in self.strategy.relaxations(self.reduction.problem, k):
+                    if results and self._remaining() == 0.0:
+                        return  # time_limit bounds the whole climb: what was solved in time answers
+                    start = time.perf_counter()
+                    res = _below_known_point(self._chain(relaxation, results, k), results, opts.gap_tol)
+                    results.append(res)
+                    progress.solved(k, res.status.name, res.lower_bound, time.perf_counter() - start)
+                    yield res
+                    if res.status in _FINAL or _newton_settled(res, opts) or _bound_climb_over(results, opts):
+                        break
+                if results[-1].status in _FINAL or _bound_climb_over(results, opts):
+                    return
+        finally:
+            progress.close()
 
     def _chain(self, relaxation: MomentRelaxation, lower: list[PolyOptResult], order: int) -> PolyOptResult:
         """The answer of one relaxation from the solvers of the chain (see :func:`_chain_answer`)."""

@@ -107,6 +107,7 @@ class Options:
     low_rank: bool | str = True
     scale: bool = True
     verbose: bool = False
+    progress: bool = False
     raise_on_failure: bool = False
     sparsity: str = "none"
     chordal_extension: str = "min_degree"
@@ -158,7 +159,7 @@ class Options:
             raise InvalidOptionError(f"Invalid option `term_steps={steps!r}`: expected an integer >= 1 or None (to the fixed point)")
         if self.rank_check is not None:
             _check_rank_check(self.rank_check)
-        for name in ("refine", "scale", "verbose", "raise_on_failure", "verify", "certify"):
+        for name in ("refine", "scale", "verbose", "progress", "raise_on_failure", "verify", "certify"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise InvalidOptionError(f"Invalid option `{name}={getattr(self, name)!r}`: expected True or False")
         seed = self.seed

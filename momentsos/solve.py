@@ -72,6 +72,9 @@ def minimize(
             the problem balanced by powers of two on variables and polynomials; see
             :mod:`momentsos.reductions`)
         verbose : bool, solver output
+        progress : bool, default False (a progress bar over the relaxation orders on standard error,
+            see :mod:`momentsos.progress`; every solved order is also logged at INFO on the
+            ``momentsos`` logger)
         raise_on_failure : bool, raise :class:`SolverFailedError` unless CERTIFIED
         sparsity : {"none", "auto", "correlative", "term", "both", "newton"}, default "none"
             Exploit correlative sparsity (one moment matrix per clique of the variables), term

@@ -230,7 +230,7 @@ def train_gd(
     seed: int = 0,
     device: Any = "auto",
     batch_size: int | None = None,
-    progress: bool = True,
+    progress: bool = False,
     *,
     loss_tol: float | None = None,
     dtype: torch.dtype | None = None,
@@ -266,8 +266,9 @@ def train_gd(
         process uses ``cuda:LOCAL_RANK``.
     batch_size : int, optional
         Mini-batch size (the last batch of an epoch may be smaller); default: all samples.
-    progress : bool, default True
-        A tqdm progress bar (process 0 only), shown when the run lasts longer than 2 seconds.
+    progress : bool, default False
+        A tqdm progress bar on standard error (process 0 only, shown once the run lasts longer than
+        2 seconds); off by default, so that a library call prints nothing.
     loss_tol : float, optional, keyword-only
         Stop with :attr:`TrainStatus.CONVERGED` once the loss is at most this.
     dtype : torch.dtype, optional, keyword-only

@@ -187,3 +187,9 @@ def test_gradient_descent_modules_import_neither_momentsos_nor_sympy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_training_is_quiet_unless_asked():
+    import inspect
+
+    assert inspect.signature(nets.train_gd).parameters["progress"].default is False
