@@ -8,6 +8,7 @@ every artefact (a killed run keeps the times of those it finished); every run en
 from __future__ import annotations
 
 import argparse
+import difflib
 import datetime
 import sys
 import time
@@ -15,15 +16,32 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from paper_repro import executor
-from paper_repro.registry import ARTEFACTS, load
+from paper_repro.registry import ARTEFACTS, DESCRIPTIONS, load
 from paper_repro.report import record_run, write_report
 
 
+def _artefact_list() -> str:
+    width = max(map(len, ARTEFACTS))
+    lines = [f"  {name:<{width}}  {DESCRIPTIONS.get(name, '')}" for name in ARTEFACTS]
+    return (
+        "artefacts (in report order):\n" + "\n".join(lines) + "\n\nexamples:\n"
+        "  python -m paper_repro table1 --out results --quick       # one artefact, reduced sizes\n"
+        "  python -m paper_repro all --out results --workers 2      # everything, two local processes\n"
+        "  python -m paper_repro noise_sweep --out results --scheduler tcp://10.0.0.5:8786   # on a Dask cluster"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m paper_repro", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m paper_repro",
+        description="Reproduce the tables and figures of [ZNT26] and [LZX21], and studies beyond them.\n"
+        "Each artefact writes CSV, Markdown and PNG files into --out; every run ends by writing --out/REPORT.md.",
+        epilog=_artefact_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "names", nargs="+", metavar="name",
-        help=f"'all' or one or more of: {', '.join(sorted(ARTEFACTS))} (run in the order given, solves shared)",
+        help="'all' or one or more artefact names (listed below; run in the order given, solves shared)",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="output folder (created if missing)")
     parser.add_argument("--quick", action="store_true", help="reduced sizes (well under a minute each)")
@@ -54,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         unknown = [name for name in args.names if name not in ARTEFACTS]
         if unknown:
-            parser.error(f"artefact must be 'all' or one or more of {sorted(ARTEFACTS)}, got {unknown[0]!r}")
+            close = difflib.get_close_matches(unknown[0], ARTEFACTS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            parser.error(f"unknown artefact {unknown[0]!r}{hint} (allowed: 'all' or one or more of {', '.join(ARTEFACTS)})")
         names = list(dict.fromkeys(args.names))
     args.out.mkdir(parents=True, exist_ok=True)
     import torch  # only the command line changes process-wide settings
