@@ -2,7 +2,8 @@
 
 A wrong certificate (a CERTIFIED answer whose bound or minimizers contradict the plant) is a bug;
 the exit status is 1 when any is found. The generators and the grading rule are
-:mod:`momentsos.testing`'s.
+:mod:`momentsos.testing`'s. The solves are independent: they run on local processes (``--workers N``,
+default one per core) or a Dask cluster (``--scheduler ADDRESS``), see :mod:`paper_repro.executor`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,22 @@ import time
 import warnings
 
 from momentsos import check_proof, minimize
-from momentsos.testing import KINDS, check_answer, planted_suite
+from momentsos.testing import KINDS, PlantedProblem, check_answer, planted_suite
+from paper_repro import executor
+
+
+def solve_and_grade(job: tuple[PlantedProblem, str | None]) -> tuple[str, str, int, int, str]:
+    """``(kind, grade, seed, nvars, proof)`` of one planted problem; proof is "checked" (an exact proof
+    that check_proof accepts), "rejected" (one it rejects), "without" (certified by evaluation only)
+    or "" (not certified)."""
+    planted, solver = job
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = minimize(planted.problem, solver=solver, max_order=planted.max_order)
+    proof = ""
+    if res.status.name == "CERTIFIED":
+        proof = "without" if res.proof is None else ("checked" if check_proof(res.proof) else "rejected")
+    return planted.kind, check_answer(planted, res), planted.seed, planted.problem.nvars, proof
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nvars", default="2,3,4", help="comma-separated variable counts to cycle through")
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated kinds to cycle through")
     parser.add_argument("--scaled", action="store_true", help="pass every problem through badly_scaled")
+    parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a Dask scheduler to run the solves on")
+    parser.add_argument("--progress", action="store_true", help="a progress bar over the solves (tqdm, stderr)")
     args = parser.parse_args(argv)
     nvars = tuple(int(v) for v in args.nvars.split(","))
     kinds = tuple(args.kinds.split(","))
@@ -35,23 +54,20 @@ def main(argv: list[str] | None = None) -> int:
     wrong = []
     proofs = {"with": 0, "checked": 0, "without": 0}
     start = time.perf_counter()
-    for done, planted in enumerate(planted_suite(args.count, args.seed, kinds=kinds, nvars=nvars, scaled=args.scaled)):
-        if done and done % 100 == 0:
-            print(f"... {done} solved, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = minimize(planted.problem, solver=args.solver, max_order=planted.max_order)
-        grade = check_answer(planted, res)
-        if res.status.name == "CERTIFIED":
-            if res.proof is None:
-                proofs["without"] += 1
-            else:
-                proofs["with"] += 1
-                proofs["checked"] += bool(check_proof(res.proof))
-        counts.setdefault(planted.kind, {}).setdefault(grade, 0)
-        counts[planted.kind][grade] += 1
-        if grade in ("wrong", "incomplete", "false_infeasible"):
-            wrong.append((grade, planted.kind, planted.seed, planted.problem.nvars))
+    jobs = [(p, args.solver) for p in planted_suite(args.count, args.seed, kinds=kinds, nvars=nvars, scaled=args.scaled)]
+    run = executor.configure(workers=args.workers, scheduler=args.scheduler, progress=args.progress)
+    try:
+        answers = run.map(solve_and_grade, jobs, desc="planted problems")
+    finally:
+        run.close()
+    for kind, mark, seed, n, proof in answers:
+        if proof:
+            proofs["without" if proof == "without" else "with"] += 1  # checked or rejected
+            proofs["checked"] += proof == "checked"
+        counts.setdefault(kind, {}).setdefault(mark, 0)
+        counts[kind][mark] += 1
+        if mark in ("wrong", "incomplete", "false_infeasible"):
+            wrong.append((mark, kind, seed, n))
     grades = sorted({g for c in counts.values() for g in c})
     print(f"{args.count} planted problems, seed {args.seed}, solver {args.solver or 'default chain'}"
           f"{', badly scaled' if args.scaled else ''}, {time.perf_counter() - start:.1f} s")
