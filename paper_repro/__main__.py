@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if unknown:
             close = difflib.get_close_matches(unknown[0], ARTEFACTS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            parser.error(f"unknown artefact {unknown[0]!r}{hint} (allowed: 'all' or one or more of {', '.join(ARTEFACTS)})")
+            parser.error(f"artefact must be 'all' or one or more of {sorted(ARTEFACTS)}, got {unknown[0]!r}{hint}")
         names = list(dict.fromkeys(args.names))
     args.out.mkdir(parents=True, exist_ok=True)
     import torch  # only the command line changes process-wide settings
