@@ -206,11 +206,11 @@ class PolyOptResult:
         ]
         if self.verification is not None:
             lines.append(
-                f"  verified_lb: {num(self.verified_lower_bound)}"
+                f" verified_lb: {num(self.verified_lower_bound)}"
                 + (f" ({self.verification.reason})" if self.verification.reason else "")
             )
         if self.status is Status.CERTIFIED:
-            lines.append("        proof: " + ("exact (check_proof re-checks it)" if self.proof is not None else self.proof_note))
+            lines.append("       proof: " + ("exact (check_proof re-checks it)" if self.proof is not None else self.proof_note))
         lines += [
             f"         gap: {'None' if self.gap is None else f'{self.gap:.2e}'}",
             f"   variables: ({names})",

@@ -34,3 +34,12 @@ def test_recover_activation_with_noise_and_a_coefficient_ball():
     )  # fmt: skip
     assert "certificate over ||c||_2 <= 3: CERTIFIED at order 3" in out
     assert float(re.search(r"\|\|c_true - c_found\|\|_2 = (\S+)", out).group(1)) < 0.1
+
+
+def test_the_planted_csv_of_the_readme_is_what_its_script_writes(tmp_path):
+    import shutil
+
+    shutil.copy(EXAMPLES / "data" / "make_planted.py", tmp_path / "make_planted.py")
+    done = subprocess.run([sys.executable, str(tmp_path / "make_planted.py")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "planted.csv").read_text() == (EXAMPLES / "data" / "planted.csv").read_text()
