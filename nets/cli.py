@@ -75,6 +75,7 @@ examples:
   {PROG} fit data.csv --outputs y --degrees 2 --seed 3
   {PROG} fit data.csv --inputs 0:3 --outputs 3,4 --degrees 2,1 --widths 4,4 --loss l2 --json
   {PROG} fit data.csv --inputs x1,x2 --outputs y --degrees 2 --weights W.npz --save fit.json -v
+  {PROG} fit data.csv --inputs x1,x2 --outputs y --degrees 2 --widths 1 --learn all --loss l2
 
 {_EXIT_TEXT}
 """
@@ -109,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--max-order", type=int, help="highest order of the climb")
     fit.add_argument("--solver", help="SDP solver: IPM, CLARABEL, SCS, MOSEK, ... (default: the first installed)")
     fit.add_argument("--radius", type=float, help="search the coefficients in the ball ||c||_2 <= R")
+    fit.add_argument("--learn", choices=["activations", "all"], default="activations",
+                     help="what is learned: the activations (the weights fixed; default) or the weights, biases and "
+                     "activations together (tiny networks; use --loss l2)")
+    fit.add_argument("--sparsity", choices=["none", "auto", "correlative", "term", "both", "newton"], default="none",
+                     help="sparsity of the relaxation (momentsos.minimize; default none)")
     fit.add_argument("--gap-tol", type=float, help="relative gap of the certificate (default 1e-6)")
     fit.add_argument("--no-polish", dest="polish", action="store_false", help="do not refine the minimizers locally")
     fit.add_argument("--delimiter", help="the CSV delimiter (default: , or tab for .tsv)")
@@ -317,7 +323,7 @@ def _fit(args: argparse.Namespace, argv: Sequence[str]) -> int:
         options["verbose"] = True
     start = time.perf_counter()
     fit = solve_global(net, (X, Y), order=args.order, loss=args.loss, solver=args.solver, polish=args.polish,
-                       radius=args.radius, **options)
+                       radius=args.radius, learn=args.learn, sparsity=args.sparsity, **options)
     logger.info("%s at order %d in %.3f s", "certified" if fit.certified else fit.status.name, fit.order,
                 time.perf_counter() - start)
     metadata = {
@@ -325,6 +331,7 @@ def _fit(args: argparse.Namespace, argv: Sequence[str]) -> int:
         "inputs": _names(header, inputs), "outputs": _names(header, outputs),
         "weights": args.weights, "seed": None if args.weights is not None else (0 if args.seed is None else args.seed),
         "options": {"order": args.order, "loss": args.loss, "solver": args.solver, "radius": args.radius,
+                    "learn": args.learn, "sparsity": args.sparsity,
                     "polish": args.polish, **{k: v for k, v in options.items() if k != "verbose"}},
     }
     if args.save is not None:

@@ -72,8 +72,8 @@ from numpy.typing import ArrayLike, NDArray
 
 import momentsos as ms
 from momentsos.options import DEFAULT_GAP_TOL
-from nets.polynet.expansion import PolyArray, expand_outputs
-from nets.polynet.losses import Loss, LossName, check_data, check_loss, check_net, loss_value
+from nets.polynet.expansion import PolyArray, Unknowns, activation_unknowns, all_unknowns, expand_outputs
+from nets.polynet.losses import LearnName, Loss, LossName, check_data, check_learn, check_loss, check_net, loss_value
 from nets.polynet.model import PolyNet
 from nets.polynet.polish import LossModel
 from nets.polynet.result import NetFitResult
@@ -157,17 +157,35 @@ def _ball(nvars: int, squared: NDArray[np.int64], bound: float) -> ms.Polynomial
     return ms.Polynomial(exps, np.concatenate([[bound], -np.ones(len(squared))]))
 
 
+def _symmetry_constraints(layout: Unknowns, nvars: int) -> list[ms.Polynomial]:
+    """``z_i - z_k >= 0`` for the neuron order and ``z_i >= 0`` for the signs (``learn="all"``)."""
+    out = []
+    for i, k in layout.ordered:
+        exps = np.zeros((2, nvars), dtype=np.int64)
+        exps[0, i] = exps[1, k] = 1
+        out.append(ms.Polynomial(exps, np.array([1.0, -1.0])))
+    out += [ms.Polynomial(_monomial(nvars, i), np.ones(1)) for i in layout.nonnegative]
+    return out
+
+
 def _build_problem(
-    net: PolyNet, X: NDArray[np.float64], Y: NDArray[np.float64], kind: Loss, radius: float | None = None
+    net: PolyNet,
+    X: NDArray[np.float64],
+    Y: NDArray[np.float64],
+    kind: Loss,
+    radius: float | None = None,
+    layout: Unknowns | None = None,
 ) -> LossModel:
-    """The POP of ``loss / scale`` (see :func:`_loss_scale`), with its residual polynomials and the
-    bounding constraints of the module notes."""
-    n = net.num_unknowns
-    names = list(net.unknown_names)
+    """The POP of ``loss / scale`` (see :func:`_loss_scale`), with its residual polynomials, the
+    bounding constraints of the module notes and, with learned weights, the order and sign
+    constraints of ``layout`` (default: the paper's unknowns)."""
+    layout = activation_unknowns(net) if layout is None else layout
+    n = layout.count
+    names = list(layout.names)
     scale = _loss_scale(Y, kind)
     unknowns = np.arange(n)
     if kind is Loss.LINF_MEAN:
-        mean_out = expand_outputs(net, X, average=True, nvars=n + 1)  # shape (m_out,), theta = column n
+        mean_out = expand_outputs(net, X, average=True, nvars=n + 1, unknowns=layout)  # shape (m_out,), theta = column n
         target = Y.mean(axis=0)
         exps = np.vstack([mean_out.exponents, _monomial(n + 1)])
         theta = ms.Polynomial(_monomial(n + 1, n), np.ones(1))
@@ -176,22 +194,23 @@ def _build_problem(
             residual = ms.Polynomial(exps, np.append(mean_out.coefficients[j], -target[j]) / scale)
             inequalities += [theta + residual, theta - residual]
         outputs = PolyArray(mean_out.exponents[:, :n], mean_out.coefficients)  # theta never occurs here
-        model = LossModel(None, scale, outputs, target, kind, radius)  # type: ignore[arg-type]
+        model = LossModel(None, scale, outputs, target, kind, radius, layout)  # type: ignore[arg-type]
+        inequalities += _symmetry_constraints(layout, n + 1)
         if radius is not None:
             theta_ub = max(1.0, model.loss(np.zeros(n)) / scale)  # any point's loss bounds the minimum
             inequalities += [_ball(n + 1, unknowns, radius**2), _ball(n + 1, np.array([n]), theta_ub**2)]
         problem = ms.PolyProblem.from_polynomials(theta, inequalities, variables=sp.symbols(names + ["theta"]))
         return dataclasses.replace(model, problem=problem)
-    outputs = expand_outputs(net, X)  # shape (N, m_out)
+    outputs = expand_outputs(net, X, unknowns=layout)  # shape (N, m_out)
     R = np.concatenate([outputs.coefficients, -Y[..., None]], axis=-1).reshape(-1, outputs.exponents.shape[0] + 1)
     exps = np.vstack([outputs.exponents, _monomial(n)])
     # sum_i ||r_i||^2 = sum_{s,t} G[s,t] z^(a_s + a_t) with the Gram matrix G = R^T R over all (i, output)
     gram = (R.T @ R) / (X.shape[0] * scale)
     pair_exps = (exps[:, None, :] + exps[None, :, :]).reshape(-1, n)
     objective = ms.Polynomial(pair_exps, gram.reshape(-1))
-    ball = [] if radius is None else [_ball(n, unknowns, radius**2)]
-    problem = ms.PolyProblem.from_polynomials(objective, ball, variables=sp.symbols(names))
-    return LossModel(problem, scale, outputs, Y, kind, radius)
+    inequalities = _symmetry_constraints(layout, n) + ([] if radius is None else [_ball(n, unknowns, radius**2)])
+    problem = ms.PolyProblem.from_polynomials(objective, inequalities, variables=sp.symbols(names))
+    return LossModel(problem, scale, outputs, Y, kind, radius, layout)
 
 
 def solve_global(
@@ -202,9 +221,12 @@ def solve_global(
     solver: str | None = None,
     polish: bool = True,
     radius: float | None = None,
+    learn: LearnName = "activations",
+    sparsity: str = "none",
     **options: Any,
 ) -> NetFitResult:
-    """Learn the activation coefficients of ``net`` globally, with a certificate, by Moment-SOS.
+    """Learn the activation coefficients of ``net`` (and, with ``learn="all"``, its weights) globally,
+    with a certificate, by Moment-SOS.
 
     Parameters
     ----------
@@ -228,6 +250,24 @@ def solve_global(
         Search the unknowns in the ball ``||c||_2 <= radius`` (see "Bounding constraints" in the
         module notes): certificates are then global over the ball. Noisy instances of the paper's
         loss converge and certify with a ball where the unconstrained relaxation stalls.
+    learn : {"activations", "all"}, default "activations"
+        ``"activations"``: the paper's problem, the weights of ``net`` fixed. ``"all"`` (beyond the
+        paper): every weight, the biases that are nonzero in ``net`` and the activation coefficients
+        are unknowns; ``net`` gives only the shapes, the degrees and which biases exist. The
+        symmetries of the network function (per-layer scales and shifts, neuron permutations and
+        signs) are removed by pinning activation coefficients to a canonical form and by ordering
+        the neurons of each hidden layer by their first incoming weight (see "Symmetries when the
+        weights are learned too" in :mod:`nets.polynet.expansion`): a certificate then proves the
+        global minimum over that canonical set, and every network function is represented there
+        once (:func:`nets.polynet.expansion.canonical_parameters` maps a network to it). The result's
+        :attr:`~NetFitResult.net` carries the learned weights. The output is linear in the last
+        layer, and ``"l2"`` sums the outputs' losses, so each output's last-layer row meets the
+        others only through the hidden parameters: ``sparsity="correlative"`` (or ``"auto"``) builds
+        one moment matrix per output. ``"linf-mean"`` gives too few equations for learned weights
+        (an :class:`InvalidDataError`): use ``loss="l2"``.
+    sparsity : {"none", "auto", "correlative", "term", "both", "newton"}, default "none"
+        Passed to :func:`momentsos.minimize` (see there; an unknown value raises
+        :class:`momentsos.InvalidOptionError` naming the allowed ones).
     **options
         Passed to :func:`momentsos.minimize` (``max_order``, ``feas_tol``, ``gap_tol``, ...).
         ``low_rank`` defaults to ``"attained"`` here: the minimum-trace re-solve (which doubles the
@@ -243,7 +283,7 @@ def solve_global(
     TypeError, InvalidDataError (a ValueError)
         Malformed ``net`` or ``data``, non-finite data, fewer scalar equations than unknowns.
     ValueError
-        An unknown ``loss``.
+        An unknown ``loss`` or ``learn`` (a TypeError when ``learn`` is not a string).
     momentsos.RelaxationOrderError, momentsos.InvalidOptionError, momentsos.SolverUnavailableError
         From :func:`momentsos.minimize`.
 
@@ -259,23 +299,31 @@ def solve_global(
     """
     kind = check_loss(loss)
     net = check_net(net)
-    X, Y = check_data(net, data, kind)
+    learn = check_learn(learn)
+    layout = all_unknowns(net) if learn == "all" else activation_unknowns(net)
+    X, Y = check_data(net, data, kind, layout.names)
     if not isinstance(polish, (bool, np.bool_)):
         raise TypeError(f"Invalid `polish={polish!r}`; allowed: True or False")
     radius = _check_radius(radius)
     start = time.perf_counter()
-    model = _build_problem(net, X, Y, kind, radius)
+    model = _build_problem(net, X, Y, kind, radius, layout)
     build_time = time.perf_counter() - start
-    options = {"low_rank": "attained", **options}
+    options = {"low_rank": "attained", "sparsity": sparsity, **options}
     gap_tol = float(options.get("gap_tol", DEFAULT_GAP_TOL))
     start = time.perf_counter()
     res, points, estimate, proof = _climb(model, order, solver, options, polish, gap_tol)
     solve_time = time.perf_counter() - start
-    minimizers = tuple(net.coefficients_from_vector(p) for p in points)
-    coefficients = minimizers[0] if minimizers else (None if estimate is None else net.coefficients_from_vector(estimate))
+    found = [layout.parameters(p) for p in points]
+    minimizers = tuple(coefs for _, coefs in found)
+    if found:
+        fitted, coefficients = found[0]
+    elif estimate is not None:
+        fitted, coefficients = layout.parameters(estimate)
+    else:
+        fitted, coefficients = net, None
     scale = model.scale
     return NetFitResult(
-        net=net,
+        net=fitted,
         loss=kind,
         coefficients=coefficients,
         minimizers=minimizers,
@@ -285,10 +333,11 @@ def solve_global(
         gap_tol=gap_tol,
         lower_bound=None if res.lower_bound is None else res.lower_bound * scale,
         loss_scale=scale,
-        loss_value=None if coefficients is None else loss_value(net, coefficients, X, Y, kind),
+        loss_value=None if coefficients is None else loss_value(fitted, coefficients, X, Y, kind),
         result=res,
         build_time=build_time,
         solve_time=solve_time,
+        learn=learn,
     )
 
 
@@ -350,7 +399,7 @@ def _minimizers(
         return [], None, None
     if polish:
         candidate = model.polish(candidate)
-    if res.status is ms.Status.BOUND_ONLY and model.in_ball(candidate):
+    if res.status is ms.Status.BOUND_ONLY and model.feasible(candidate):
         # the bound of an accurate solve, attained at a feasible point: that point is a global minimizer
         assert res.lower_bound is not None
         if model.loss(candidate) / model.scale - res.lower_bound <= gap_tol * max(1.0, abs(res.lower_bound)):

@@ -39,9 +39,13 @@ from numpy.typing import NDArray
 
 from nets.polynet.model import InvalidDataError, PolyNet
 
-__all__ = ["Loss", "LossName", "check_loss", "check_net", "check_data", "loss_value"]
+__all__ = ["Loss", "LossName", "LearnName", "LEARN_MODES", "check_loss", "check_learn", "check_net", "check_data", "loss_value"]
 
 LossName = Literal["linf-mean", "l2"]
+LearnName = Literal["activations", "all"]
+LEARN_MODES: tuple[str, ...] = ("activations", "all")
+"""What :func:`~nets.polynet.global_fit.solve_global` learns: the activation coefficients (the
+paper's problem) or the weights, the biases and the activations together."""
 
 
 class Loss(enum.Enum):
@@ -61,6 +65,16 @@ def check_loss(loss: Any) -> Loss:
         raise ValueError(
             f"Invalid `loss={loss!r}`; allowed: {', '.join(repr(m.value) for m in Loss)}"
         ) from None
+
+
+def check_learn(learn: Any) -> str:
+    """``learn`` as one of :data:`LEARN_MODES`; a ValueError (TypeError for a non-string) names the allowed values."""
+    allowed = ", ".join(map(repr, LEARN_MODES))
+    if not isinstance(learn, str):
+        raise TypeError(f"Invalid `learn={learn!r}` ({type(learn).__name__}); allowed: {allowed}")
+    if learn not in LEARN_MODES:
+        raise ValueError(f"Invalid `learn={learn!r}`; allowed: {allowed}")
+    return learn
 
 
 def check_net(net: Any) -> PolyNet:
@@ -83,7 +97,7 @@ def _tensor_to_numpy(value: Any) -> Any:
 
 
 def check_data(
-    net: PolyNet, data: Any, loss: Loss | None = None
+    net: PolyNet, data: Any, loss: Loss | None = None, unknowns: Sequence[str] | None = None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Validate ``data = (X, Y)`` against ``net``: shapes, real finite values, and enough equations.
 
@@ -97,6 +111,8 @@ def check_data(
         When given, the data must give at least as many scalar equations as the net has unknowns
         (``m_{D+1}`` for ``"linf-mean"``, ``N m_{D+1}`` for ``"l2"``): with fewer, the minimizers
         form a continuum and none can be certified. Gradient descent passes ``None``.
+    unknowns : sequence of str, optional
+        The names of the unknowns when they are not ``net.unknown_names`` (learned weights).
 
     Returns
     -------
@@ -139,12 +155,12 @@ def check_data(
         i, j = np.argwhere(bad)[0]
         raise InvalidDataError(f"`Y` has a non-finite entry Y[{i}, {j}] = {Y[i, j]}; only finite values are allowed")
     if loss is not None:
-        _check_identifiable(net, X.shape[0], loss)
+        _check_identifiable(net, X.shape[0], loss, net.unknown_names if unknowns is None else tuple(unknowns))
     return X, Y
 
 
-def _check_identifiable(net: PolyNet, nsamples: int, loss: Loss) -> None:
-    n = net.num_unknowns
+def _check_identifiable(net: PolyNet, nsamples: int, loss: Loss, names: tuple[str, ...]) -> None:
+    n = len(names)
     equations = net.widths[-1] if loss is Loss.LINF_MEAN else nsamples * net.widths[-1]
     if equations >= n:
         return
@@ -155,7 +171,7 @@ def _check_identifiable(net: PolyNet, nsamples: int, loss: Loss) -> None:
     )
     hint = "use loss='l2' or a net with more outputs" if loss is Loss.LINF_MEAN else "add samples"
     raise InvalidDataError(
-        f"Too few data for identifiability: {what} for {n} unknowns ({', '.join(net.unknown_names)}), so the "
+        f"Too few data for identifiability: {what} for {n} unknowns ({', '.join(names)}), so the "
         f"minimizers form a continuum and none can be certified; allowed: at least {n} equations ({hint})"
     )
 

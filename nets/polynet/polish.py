@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from nets.polynet.expansion import PolyArray
+from nets.polynet.expansion import PolyArray, Unknowns
 from nets.polynet.losses import Loss
 
 if TYPE_CHECKING:
@@ -42,6 +42,9 @@ class LossModel:
     kind : Loss
     radius : float or None
         The unknowns are restricted to ``||c||_2 <= radius`` when given.
+    unknowns : Unknowns or None
+        Where the unknowns sit in the net; its order and sign constraints (``learn="all"``) are
+        part of the feasible set.
     """
 
     problem: ms.PolyProblem
@@ -50,10 +53,15 @@ class LossModel:
     targets: NDArray[np.float64]
     kind: Loss
     radius: float | None = None
+    unknowns: Unknowns | None = None
 
     def in_ball(self, z: NDArray[np.float64]) -> bool:
         """Whether ``z`` lies in the ball ``||z||_2 <= radius`` (up to a relative 1e-12), if there is one."""
         return self.radius is None or float(np.linalg.norm(z)) <= self.radius * (1 + 1e-12)
+
+    def feasible(self, z: NDArray[np.float64]) -> bool:
+        """Whether ``z`` lies in the ball and satisfies the order and sign constraints of :attr:`unknowns`."""
+        return self.in_ball(z) and (self.unknowns is None or self.unknowns.feasible(z))
 
     def residual(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
         """Outputs minus targets at the unknowns ``z``, flattened."""
@@ -79,7 +87,7 @@ class LossModel:
             best = self._polish_minimax(start)
         else:
             best = self._polish_gauss_newton(start)
-        better = self.loss(best) < self.loss(start) and (self.in_ball(best) or not self.in_ball(start))
+        better = self.loss(best) < self.loss(start) and (self.feasible(best) or not self.feasible(start))
         return best if better else start
 
     def _polish_gauss_newton(self, z: NDArray[np.float64], max_iter: int = 30) -> NDArray[np.float64]:

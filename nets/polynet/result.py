@@ -28,7 +28,8 @@ class NetFitResult:
     Attributes
     ----------
     net : PolyNet
-        The network (weights fixed); :meth:`predict` evaluates it with :attr:`coefficients`.
+        The network (weights fixed, or learned with :attr:`learn` ``"all"``); :meth:`predict`
+        evaluates it with :attr:`coefficients`.
     loss : Loss
     coefficients : list of ndarray or None
         One array per hidden layer in ascending powers ``[c_{l,0}, ..., c_{l,d_l}]``, normalised
@@ -64,6 +65,11 @@ class NetFitResult:
         The ball ``||c||_2 <= radius`` the unknowns were restricted to, if any.
     gap_tol : float
         The certificate's relative gap tolerance (in the POP's units); see :attr:`resolution`.
+    learn : {"activations", "all"}
+        What was learned. With ``"all"``, :attr:`net` carries the learned weights and biases of the
+        best minimizer (in the canonical form of :mod:`nets.polynet.expansion`, ``normalize=False``)
+        and :attr:`coefficients` its activations; :attr:`minimizers` lists the activations of every
+        extracted minimizer (their weights are in ``result.atoms``, variables ``result.variables``).
     """
 
     net: PolyNet
@@ -80,6 +86,7 @@ class NetFitResult:
     proof: str | None = None
     radius: float | None = None
     gap_tol: float = DEFAULT_GAP_TOL
+    learn: str = "activations"
 
     @property
     def resolution(self) -> float | None:
@@ -140,6 +147,11 @@ class NetFitResult:
             )
         return self.net.forward(X, self.coefficients)
 
+    def _learned_count(self) -> int:
+        """Number of unknowns of the POP (the result's variables, less the epigraph variable of "linf-mean")."""
+        names = [str(v) for v in self.result.variables]
+        return len(names) - (names[-1:] == ["theta"])
+
     def summary(self, precision: int = 6) -> str:
         """Activations as readable polynomials, the certificate and the times."""
 
@@ -163,6 +175,8 @@ class NetFitResult:
             f"NetFitResult: {head}",
             f"  {message}",
             f"  net:         {self.net!r}",
+            *([f"  learned:     weights, biases and activations together ({self._learned_count()} unknowns, "
+                "canonical form: monic activations, neurons ordered by their first weight)"] if self.learn == "all" else []),
             f"  loss:        {self.loss.value}; lower bound {num(self.lower_bound)}, value at the "
             f"{'minimizer' if self.minimizers else 'estimate'} {num(self.loss_value)}",
             f"  relaxation:  order {res.order}, solver {res.solver.name}, ranks "

@@ -168,3 +168,21 @@ def test_usage_errors_and_help(capsys):
 def test_entry_point_help():
     out = subprocess.run([sys.executable, "-m", "nets", "--help"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert out.returncode == 0 and "examples:" in out.stdout and "python -m nets fit" in out.stdout
+
+
+def test_fit_learn_all_recovers_a_planted_neuron_from_csv(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    w1, w2, c0 = rng.standard_normal(2), 0.8, 0.3
+    X = rng.standard_normal((30, 2))
+    y = w2 * (c0 + X @ w1 + (X @ w1) ** 2)  # one neuron, p(t) = c0 + t + t^2: already in the canonical form
+    path = tmp_path / "neuron.csv"
+    np.savetxt(path, np.column_stack([X, y]), delimiter=",", header="x0,x1,y", comments="")
+    saved = tmp_path / "fit.json"
+    code = main(["fit", str(path), "--outputs", "y", "--degrees", "2", "--widths", "1", "--learn", "all",
+                 "--loss", "l2", "--save", str(saved)])  # fmt: skip
+    out, _ = capsys.readouterr()
+    assert code == 0 and "learned:     weights, biases and activations together (4 unknowns" in out
+    fit = nets.NetFitResult.load(saved)
+    assert fit.learn == "all" and json.loads(saved.read_text())["metadata"]["options"]["learn"] == "all"
+    np.testing.assert_allclose(fit.net.weights[0][0], w1, atol=1e-6)
+    np.testing.assert_allclose(fit.coefficients[0], [c0, 1.0, 1.0], atol=1e-6)
