@@ -27,6 +27,7 @@ ARTEFACTS: dict[str, str] = {
     "noise_sweep": "paper_repro.zhang_noise:run_noise_sweep",
     "weights": "paper_repro.zhang_weights:run_weights",
     "gd_vs_sos": "paper_repro.gd_vs_sos:run",
+    "warm_start": "paper_repro.warm_start:run",
 }
 
 #: artefact name -> one line for ``--help`` (plain text)
@@ -43,6 +44,7 @@ DESCRIPTIONS: dict[str, str] = {
     "noise_sweep": "beyond [ZNT26]: recovery error against the noise level, both losses, both noise models, SOS and GD",
     "weights": "beyond [ZNT26]: ablation of the weight law the paper leaves open, on the same draws",
     "gd_vs_sos": "beyond [ZNT26]: gradient descent from random starts against the certified global solution",
+    "warm_start": "beyond [ZNT26]: gradient descent warm-started from a certified cheaper problem against random starts",
 }
 
 
