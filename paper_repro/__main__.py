@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="'all' or one or more artefact names (listed below; run in the order given, solves shared)",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="output folder (created if missing)")
-    parser.add_argument("--quick", action="store_true", help="reduced sizes (well under a minute each)")
+    parser.add_argument("--quick", action="store_true", help="reduced sizes (at most about a minute each on two cores)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--threads", type=int, default=1,

@@ -180,11 +180,13 @@ class Budget:
         return self.max_start_order is None or inst.min_order <= self.max_start_order
 
 
-#: ``--quick``: the smallest size of the paper, two trials, 60 s per SDP solve (enough for every
-#: order-3 relaxation at N = 50, width 20 to converge). Left out: the one order-4 relaxation, the
-#: ``"l2"`` loss of Table 2 (k0 = 4; its solves ran past 110 s each at that limit and ended
-#: INACCURATE, more than the five-minute budget of the whole run on two cores)
-QUICK = Budget(sizes=PAPER_SIZES[:1], trials=2, time_limit=60.0, max_start_order=3)
+#: ``--quick``: the smallest size of the paper, one trial, 60 s per SDP solve (enough for every
+#: order-3 relaxation at N = 50, width 20 to converge). One trial keeps every artefact's quick run
+#: near a minute on two cores (two trials took 74 s for Table 2, 102 s for the noise sweep and 145 s
+#: for Table 5 / Figure 1, whose second trial's ``"l2"`` solves stall for 95 s each). Left out: the
+#: one order-4 relaxation, the ``"l2"`` loss of Table 2 (k0 = 4; its solves ran past 110 s each at
+#: that limit and ended INACCURATE)
+QUICK = Budget(sizes=PAPER_SIZES[:1], trials=1, time_limit=60.0, max_start_order=3)
 #: the paper's sizes, ten trials per row, 120 s per SDP solve. Left out as in the quick mode: the
 #: ``"l2"`` loss of Table 2 (k0 = 4: one instance at N = 50 took 110-489 s of order-4 solves and ended
 #: INACCURATE, so its 100 instances alone would take hours); ``PAPER_REPRO_MAX_START_ORDER=none``

@@ -1,6 +1,6 @@
 """The reproductions of Zhang, Nie & Tang [ZNT26]: data, instances, and every artefact on a reduced budget.
 
-``--quick`` (N = 50, width 20, two trials, 60 s per SDP solve) takes minutes; here each artefact runs end to end on
+``--quick`` (N = 50, width 20, one trial, 60 s per SDP solve) takes minutes; here each artefact runs end to end on
 :data:`SMOKE` (one trial at N = 20, width 8, a 0.25 s limit per SDP solve), which exercises the same code.
 """
 
@@ -36,7 +36,7 @@ STATUSES = {"CERTIFIED", "BOUND_ONLY", "INFEASIBLE", "UNBOUNDED", "INACCURATE", 
 
 
 def test_quick_and_full_budgets_are_the_issues():
-    assert QUICK.sizes == ((50, 20),) and QUICK.trials == 2
+    assert QUICK.sizes == ((50, 20),) and QUICK.trials == 1
     assert FULL.sizes == PAPER_SIZES and FULL.trials == 10
     assert QUICK.losses == FULL.losses == ("linf-mean", "l2")
     assert QUICK.noise_models == FULL.noise_models == ("shared", "per-sample")
@@ -99,7 +99,7 @@ def test_quick_budget_leaves_out_only_the_order_four_relaxation():
     for table in TABLES:
         losses = {inst.loss for inst in table_instances(table, QUICK, 0)}
         assert losses == ({"linf-mean"} if table == 2 else {"linf-mean", "l2"})
-        assert len(table_instances(table, QUICK, 0)) == 2 * 2 * len(losses)
+        assert len(table_instances(table, QUICK, 0)) == 1 * 2 * len(losses)  # trials x noise models x losses
         assert len(table_instances(table, FULL, 0)) == 5 * 2 * 10 * len(losses)  # the same cut, all sizes
     assert "`l2` loss" in left_out_text(2, QUICK) and "`l2` loss" in left_out_text(2, FULL)
     assert left_out_text(1, QUICK) == left_out_text(1, FULL) == ""
@@ -262,7 +262,7 @@ def test_gradient_descent_summary_counts_runs_at_the_sos_loss_and_keeps_the_best
 
 def test_time_limit_can_be_set_from_the_environment(monkeypatch):
     monkeypatch.setenv("PAPER_REPRO_TIME_LIMIT", "60")
-    assert zhang_common.budget_for(True).time_limit == 60.0 and zhang_common.budget_for(True).trials == 2
+    assert zhang_common.budget_for(True).time_limit == 60.0 and zhang_common.budget_for(True).trials == 1
     assert zhang_common.budget_for(True, SMOKE) is SMOKE
     monkeypatch.setenv("PAPER_REPRO_TIME_LIMIT", "-1")
     with pytest.raises(ValueError, match="PAPER_REPRO_TIME_LIMIT must be a positive number of seconds; got '-1'"):
