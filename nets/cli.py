@@ -113,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--learn", choices=["activations", "all"], default="activations",
                      help="what is learned: the activations (the weights fixed; default) or the weights, biases and "
                      "activations together (tiny networks; use --loss l2)")
-    fit.add_argument("--sparsity", choices=["none", "auto", "correlative", "term", "both", "newton"], default="none",
-                     help="sparsity of the relaxation (momentsos.minimize; default none)")
+    fit.add_argument("--sparsity", choices=["none", "auto", "correlative", "term", "both", "newton"],
+                     help="sparsity of the relaxation (momentsos.minimize; default: correlative for --learn all "
+                     "--loss l2 with several outputs, else none)")
     fit.add_argument("--gap-tol", type=float, help="relative gap of the certificate (default 1e-6)")
     fit.add_argument("--no-polish", dest="polish", action="store_false", help="do not refine the minimizers locally")
     fit.add_argument("--delimiter", help="the CSV delimiter (default: , or tab for .tsv)")

@@ -230,13 +230,20 @@ class SOSCertificate:
         u = scaling.polynomial_exponents
         uf = int(u[0])
         k = len(inequalities)
+        # A block's multiplier is 1 (an SOS part: one per clique in a sparse relaxation) or the balanced
+        # form 2^{-u_i} g_i(2^t x') of inequality i; powers of two make the match exact.
+        terms = [_terms(Polynomial(g.exponents, np.ldexp(g.coefficients, g.exponents @ t - int(u[1 + i]))))
+                 for i, g in enumerate(inequalities)]
         blocks = []
-        for j, b in enumerate(self.blocks):
+        for b in self.blocks:
             shift = -(b.basis @ t)
-            uj = 0 if j == 0 else int(u[j])  # block j >= 1 localizes inequality j - 1
+            found = _terms(b.multiplier)
+            i = next((i for i, g in enumerate(terms) if g == found), None)
+            if i is None and found != {(0,) * len(t): 1.0}:
+                raise ValueError(f"unscale: a block's multiplier {b.multiplier!r} is neither 1 nor a balanced inequality")
+            uj = 0 if i is None else int(u[1 + i])
             gram = np.ldexp(b.gram, (shift[:, None] + shift[None, :]) + uf - uj)
-            multiplier = b.multiplier if j == 0 else inequalities[j - 1]
-            blocks.append(GramBlock(gram, b.basis, multiplier))
+            blocks.append(GramBlock(gram, b.basis, b.multiplier if i is None else inequalities[i]))
         eqs = []
         for i, e in enumerate(self.equalities):
             ui = int(u[1 + k + i])
@@ -244,6 +251,11 @@ class SOSCertificate:
             eqs.append(EqualityMultiplier(equalities[i], Polynomial(p.exponents, np.ldexp(p.coefficients, -(p.exponents @ t) + uf - ui))))
         bound = float(np.ldexp(self.bound, uf))
         return _assemble(objective, bound, blocks, eqs, variables)
+
+
+def _terms(p: Polynomial) -> dict[tuple[int, ...], float]:
+    """``p`` as {exponent: coefficient} over its nonzero terms (order-free comparison)."""
+    return {tuple(int(a) for a in e): float(c) for e, c in zip(p.exponents, p.coefficients) if c != 0.0}
 
 
 def _quadratic_form(gram: NDArray[np.float64], basis: NDArray[np.int64]) -> Polynomial:

@@ -222,7 +222,7 @@ def solve_global(
     polish: bool = True,
     radius: float | None = None,
     learn: LearnName = "activations",
-    sparsity: str = "none",
+    sparsity: str | None = None,
     **options: Any,
 ) -> NetFitResult:
     """Learn the activation coefficients of ``net`` (and, with ``learn="all"``, its weights) globally,
@@ -262,12 +262,15 @@ def solve_global(
         once (:func:`nets.polynet.expansion.canonical_parameters` maps a network to it). The result's
         :attr:`~NetFitResult.net` carries the learned weights. The output is linear in the last
         layer, and ``"l2"`` sums the outputs' losses, so each output's last-layer row meets the
-        others only through the hidden parameters: ``sparsity="correlative"`` (or ``"auto"``) builds
-        one moment matrix per output. ``"linf-mean"`` gives too few equations for learned weights
-        (an :class:`InvalidDataError`): use ``loss="l2"``.
-    sparsity : {"none", "auto", "correlative", "term", "both", "newton"}, default "none"
+        others only through the hidden parameters: with ``"l2"`` and several outputs the default
+        sparsity is ``"correlative"``: one moment matrix per output, over the hidden parameters and
+        that output's row, instead of one over all unknowns. ``"linf-mean"`` gives too few
+        equations for learned weights (an :class:`InvalidDataError`): use ``loss="l2"``.
+    sparsity : {"none", "auto", "correlative", "term", "both", "newton"} or None, default None
         Passed to :func:`momentsos.minimize` (see there; an unknown value raises
-        :class:`momentsos.InvalidOptionError` naming the allowed ones).
+        :class:`momentsos.InvalidOptionError` naming the allowed ones). None: ``"correlative"`` for
+        ``learn="all"`` with ``loss="l2"`` and more than one output, ``"none"`` otherwise (the
+        activation coefficients meet in every output, so the paper's problem has one clique).
     **options
         Passed to :func:`momentsos.minimize` (``max_order``, ``feas_tol``, ``gap_tol``, ...).
         ``low_rank`` defaults to ``"attained"`` here: the minimum-trace re-solve (which doubles the
@@ -308,6 +311,9 @@ def solve_global(
     start = time.perf_counter()
     model = _build_problem(net, X, Y, kind, radius, layout)
     build_time = time.perf_counter() - start
+    if sparsity is None:
+        several = net.widths[-1] > 1 and kind is Loss.L2
+        sparsity = "correlative" if learn == "all" and several else "none"
     options = {"low_rank": "attained", "sparsity": sparsity, **options}
     gap_tol = float(options.get("gap_tol", DEFAULT_GAP_TOL))
     start = time.perf_counter()

@@ -145,3 +145,21 @@ def test_relaxations_with_explicit_blocks_are_read_from_their_rows():
     assert cert.bound == pytest.approx(dense.bound, abs=1e-14)
     assert cert.residual_norm <= 1e-12
     assert relaxation_certificate(SimpleNamespace(**{**vars(explicit), "equality_multipliers": None}), sol.duals) is None
+
+
+def test_certificate_of_a_balanced_sparse_problem_is_mapped_back():
+    # correlative sparsity gives one SOS block per clique and localizing blocks in clique order, so
+    # the blocks are not "moment matrix, then inequality j": each is mapped back by its multiplier
+    z = sp.symbols("z0:4")
+    f = sum(1e4 * (z[i] - 1e-2) ** 2 * 1e-3 + 1e-4 * (z[i] * z[i + 1] - 10) ** 2 for i in range(3))
+    res = ms.minimize(f, inequalities=[1e4 - z[3] ** 2, 1e2 - z[0] ** 2], variables=z, order=2, solver="IPM",
+                      sparsity="correlative")  # fmt: skip
+    assert "balanced" in res.message
+    cert = res.certificate
+    ones = [b for b in cert.blocks if b.multiplier.degree == 0]
+    assert len(ones) >= 2  # one SOS part per clique
+    local = [b.multiplier for b in cert.blocks if b.multiplier.degree > 0]
+    assert {id(g) for g in local} == {id(g) for g in res.problem.inequalities}  # the original polynomials
+    assert cert.residual_norm <= 1e-6 * max(1.0, abs(cert.bound))
+    parts = cert.evaluate(np.array([0.3, -2.0, 1.0, 0.5]))
+    assert abs(parts["defect"]) <= 1e-9 * abs(parts["objective"])

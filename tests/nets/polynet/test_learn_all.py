@@ -38,6 +38,7 @@ def _planted(widths, degrees, truth, seed=1, bias=False, samples=30):
         ([3, 1, 1], [[0.3, -0.7, 1.0]], False, "none"),
         ([2, 1, 2], [[0.3, -0.7, 1.0]], False, "none"),
         ([2, 1, 2], [[0.3, -0.7, 1.0]], False, "correlative"),  # one moment matrix per output
+        ([3, 1, 4], [[0.4, 1.3, 1.0]], False, None),  # 8 unknowns; the default for several outputs is correlative
         ([2, 1, 1], [[0.3, -0.7, 1.0]], True, "none"),  # a learned bias: p is pinned even, the sign by W1[0, 0] >= 0
         ([1, 1, 1], [[0.3, -0.7, 0.5, 1.0]], False, "none"),  # degree 3: order 4
     ],
