@@ -1,7 +1,9 @@
 """The polynomial-activation network of Zhang, Nie & Tang [ZNT26]: fixed weights, learnable activations.
 
 * :mod:`~nets.polynet.model`: :class:`PolyNet` (numpy), the coefficient convention, :func:`synthetic_data`;
-* :mod:`~nets.polynet.expansion`: the outputs as polynomials in the unknown coefficients (numpy);
+* :mod:`~nets.polynet.unknowns`: which parameters are unknown (the activations, or with
+  ``learn="all"`` the weights too, in a canonical form free of the network's symmetries);
+* :mod:`~nets.polynet.expansion`: the outputs as polynomials in the unknowns (numpy);
 * :mod:`~nets.polynet.losses`: the losses and the one check of ``loss`` and ``data`` (numpy);
 * :mod:`~nets.polynet.global_fit`: :func:`solve_global`, the loss as a POP solved by :mod:`momentsos`;
 * :mod:`~nets.polynet.polish`: local refinement of the relaxation's minimizers;

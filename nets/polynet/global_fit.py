@@ -72,11 +72,21 @@ from numpy.typing import ArrayLike, NDArray
 
 import momentsos as ms
 from momentsos.options import DEFAULT_GAP_TOL
-from nets.polynet.expansion import PolyArray, Unknowns, activation_unknowns, all_unknowns, expand_outputs
-from nets.polynet.losses import LearnName, Loss, LossName, check_data, check_learn, check_loss, check_net, loss_value
+from nets.polynet.expansion import PolyArray, expand_outputs
+from nets.polynet.losses import (
+    LearnName,
+    Loss,
+    LossName,
+    check_data,
+    check_learn,
+    check_loss,
+    check_net,
+    loss_value,
+)
 from nets.polynet.model import PolyNet
 from nets.polynet.polish import LossModel
 from nets.polynet.result import NetFitResult
+from nets.polynet.unknowns import Unknowns, activation_unknowns, all_unknowns
 
 __all__ = ["loss_problem", "solve_global"]
 
@@ -257,9 +267,9 @@ def solve_global(
         symmetries of the network function (per-layer scales and shifts, neuron permutations and
         signs) are removed by pinning activation coefficients to a canonical form and by ordering
         the neurons of each hidden layer by their first incoming weight (see "Symmetries when the
-        weights are learned too" in :mod:`nets.polynet.expansion`): a certificate then proves the
+        weights are learned too" in :mod:`nets.polynet.unknowns`): a certificate then proves the
         global minimum over that canonical set, and every network function is represented there
-        once (:func:`nets.polynet.expansion.canonical_parameters` maps a network to it). The result's
+        once (:func:`nets.polynet.unknowns.canonical_parameters` maps a network to it). The result's
         :attr:`~NetFitResult.net` carries the learned weights. The output is linear in the last
         layer, and ``"l2"`` sums the outputs' losses, so each output's last-layer row meets the
         others only through the hidden parameters: with ``"l2"`` and several outputs the default

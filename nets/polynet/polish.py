@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from nets.polynet.expansion import PolyArray, Unknowns
+from nets.polynet.expansion import PolyArray
 from nets.polynet.losses import Loss
+from nets.polynet.unknowns import Unknowns
 
 if TYPE_CHECKING:
     import momentsos as ms

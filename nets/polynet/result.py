@@ -67,7 +67,7 @@ class NetFitResult:
         The certificate's relative gap tolerance (in the POP's units); see :attr:`resolution`.
     learn : {"activations", "all"}
         What was learned. With ``"all"``, :attr:`net` carries the learned weights and biases of the
-        best minimizer (in the canonical form of :mod:`nets.polynet.expansion`, ``normalize=False``)
+        best minimizer (in the canonical form of :mod:`nets.polynet.unknowns`, ``normalize=False``)
         and :attr:`coefficients` its activations; :attr:`minimizers` lists the activations of every
         extracted minimizer (their weights are in ``result.atoms``, variables ``result.variables``).
     """

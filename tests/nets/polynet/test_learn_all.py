@@ -1,7 +1,7 @@
 """solve_global(learn="all"): weights, biases and activations learned together (beyond [ZNT26]).
 
 Planted tiny networks are recovered with a certificate, in the canonical form of
-:mod:`nets.polynet.expansion`; the canonical form keeps the network function; the expansion with
+:mod:`nets.polynet.unknowns`; the canonical form keeps the network function; the expansion with
 learned weights agrees with the forward pass; bad values of ``learn`` are refused by name.
 """
 
@@ -11,8 +11,13 @@ import numpy as np
 import pytest
 
 import nets
-from nets.polynet.expansion import activation_unknowns, all_unknowns, canonical_parameters, expand_outputs
+from nets.polynet.expansion import expand_outputs
 from nets.polynet.model import InvalidNetworkError
+from nets.polynet.unknowns import (
+    activation_unknowns,
+    all_unknowns,
+    canonical_parameters,
+)
 
 
 def _template(widths, degrees, seed, bias=False):
