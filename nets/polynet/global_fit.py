@@ -286,6 +286,10 @@ def solve_global(
         ``low_rank`` defaults to ``"attained"`` here: the minimum-trace re-solve (which doubles the
         time) runs only when the first-order moments already attain the bound; on noisy data the
         relaxation is seldom tight at the paper's order and the re-solve would not make it flat.
+        With ``learn="all"``, ``scale`` (momentsos' balancing) defaults to False: the canonical
+        form keeps every unknown of order one (pinned coefficients equal 1, weights of the data's
+        scale), and the powers of two that balancing picks from the coefficients (up to ``2^8``
+        on a two-neuron net) made such relaxations lose flatness.
 
     Returns
     -------
@@ -324,7 +328,8 @@ def solve_global(
     if sparsity is None:
         several = net.widths[-1] > 1 and kind is Loss.L2
         sparsity = "correlative" if learn == "all" and several else "none"
-    options = {"low_rank": "attained", "sparsity": sparsity, **options}
+    defaults = {"low_rank": "attained", "sparsity": sparsity, **({"scale": False} if learn == "all" else {})}
+    options = {**defaults, **options}
     gap_tol = float(options.get("gap_tol", DEFAULT_GAP_TOL))
     start = time.perf_counter()
     res, points, estimate, proof = _climb(model, order, solver, options, polish, gap_tol)

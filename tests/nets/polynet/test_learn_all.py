@@ -60,6 +60,18 @@ def test_planted_tiny_networks_are_recovered_with_a_certificate(widths, truth, b
     assert "learned:     weights, biases and activations together" in fit.summary()
 
 
+def test_two_hidden_neurons_are_recovered_in_their_canonical_order():
+    # 9 unknowns (W1 2x2, c_1,0, W2 2x2) with the neuron-order constraint W1[0, 0] >= W1[1, 0]; one moment
+    # matrix per output (the default sparsity). With momentsos' balancing this relaxation lost flatness.
+    net, layout, teacher, coefficients, data, rng = _planted([2, 2, 2], [2], [[0.4, 1.3, 1.0]], seed=3, samples=40)
+    assert layout.ordered == ((0, 2),)
+    fit = nets.solve_global(net, data, loss="l2", learn="all", order=3)
+    assert fit.certified
+    np.testing.assert_allclose(layout.vector(fit.net, fit.coefficients), layout.vector(teacher, coefficients), atol=1e-6)
+    X_new = rng.standard_normal((50, 2))
+    np.testing.assert_allclose(fit.predict(X_new), teacher.forward(X_new, coefficients), atol=1e-6)
+
+
 def test_learn_activations_is_the_default_and_matches_the_papers_problem():
     net, rng = _template([2, 3, 1], [2], seed=4)
     net = nets.PolyNet(net.weights, [2])  # normalised, as in the paper
