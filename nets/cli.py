@@ -29,6 +29,8 @@ from numpy.typing import NDArray
 
 from momentsos.cli import EXIT_CERTIFIED, EXIT_NOT_CERTIFIED, error, quiet_unless
 from momentsos.errors import MomentSOSError
+from momentsos.options import SPARSITY_MODES
+from nets.polynet.losses import LEARN_MODES
 from nets.polynet.model import PolyNet
 
 __all__ = ["main", "build_parser", "read_table", "select_columns", "load_weights"]
@@ -110,10 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--max-order", type=int, help="highest order of the climb")
     fit.add_argument("--solver", help="SDP solver: IPM, CLARABEL, SCS, MOSEK, ... (default: the first installed)")
     fit.add_argument("--radius", type=float, help="search the coefficients in the ball ||c||_2 <= R")
-    fit.add_argument("--learn", choices=["activations", "all"], default="activations",
+    fit.add_argument("--learn", choices=LEARN_MODES, default="activations",
                      help="what is learned: the activations (the weights fixed; default) or the weights, biases and "
                      "activations together (tiny networks; use --loss l2)")
-    fit.add_argument("--sparsity", choices=["none", "auto", "correlative", "term", "both", "newton"],
+    fit.add_argument("--sparsity", choices=SPARSITY_MODES,
                      help="sparsity of the relaxation (momentsos.minimize; default: correlative for --learn all "
                      "--loss l2 with several outputs, else none)")
     fit.add_argument("--gap-tol", type=float, help="relative gap of the certificate (default 1e-6)")

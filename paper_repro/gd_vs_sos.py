@@ -25,13 +25,8 @@ from pathlib import Path
 import numpy as np
 
 import nets
-from paper_repro._common import Citation, markdown_table, plot_histories, pyplot, write_csv, write_markdown
-
-ZNT26 = Citation(
-    "ZNT26",
-    'L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural Networks", '
-    "PMLR 321:90-99, 2026, arXiv:2510.03682",
-)
+from paper_repro._common import markdown_table, plot_histories, pyplot, write_csv, write_markdown
+from paper_repro.zhang_common import ZNT26
 
 #: table -> activation degrees, as in [ZNT26, Tables 1-4]
 TABLES = {1: (2, 2), 2: (2, 3), 3: (1, 1, 1), 4: (2, 1, 1)}

@@ -55,15 +55,10 @@ from typing import Any
 import numpy as np
 
 import nets
-from paper_repro._common import Citation, markdown_table, pyplot, write_csv, write_markdown
+from paper_repro._common import markdown_table, pyplot, write_csv, write_markdown
+from paper_repro.zhang_common import ZNT26
 
 __all__ = ["SCENARIOS", "OPTIMIZERS", "REL_TOL", "Instance", "run"]
-
-ZNT26 = Citation(
-    "ZNT26",
-    'L. Zhang, J. Nie, T. Tang, "Learning Polynomial Activation Functions for Deep Neural Networks", '
-    "PMLR 321:90-99, 2026 (TAG-DS 2025), arXiv:2510.03682",
-)
 
 #: a run succeeds when its final loss is at most (1 + REL_TOL) times the instance's reference loss
 REL_TOL = 0.1
