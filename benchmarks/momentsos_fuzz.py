@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     counts: dict[str, dict[str, int]] = {}
     wrong = []
     proofs = {"with": 0, "checked": 0, "without": 0}
+    proved: dict[str, int] = {}
     start = time.perf_counter()
     jobs = [(p, args.solver) for p in planted_suite(args.count, args.seed, kinds=kinds, nvars=nvars, scaled=args.scaled)]
     run = executor.configure(workers=args.workers, scheduler=args.scheduler, progress=args.progress)
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         if proof:
             proofs["without" if proof == "without" else "with"] += 1  # checked or rejected
             proofs["checked"] += proof == "checked"
+            proved[kind] = proved.get(kind, 0) + (proof == "checked")
         counts.setdefault(kind, {}).setdefault(mark, 0)
         counts[kind][mark] += 1
         if mark in ("wrong", "incomplete", "false_infeasible"):
@@ -71,10 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     grades = sorted({g for c in counts.values() for g in c})
     print(f"{args.count} planted problems, seed {args.seed}, solver {args.solver or 'default chain'}"
           f"{', badly scaled' if args.scaled else ''}, {time.perf_counter() - start:.1f} s")
-    print(f"{'kind':17s} " + " ".join(f"{g:>12s}" for g in grades))
+    print(f"{'kind':17s} " + " ".join(f"{g:>12s}" for g in grades) + f" {'proved':>12s}")
     for kind, c in counts.items():
-        print(f"{kind:17s} " + " ".join(f"{c.get(g, 0):12d}" for g in grades))
-    print(f"{'total':17s} " + " ".join(f"{sum(c.get(g, 0) for c in counts.values()):12d}" for g in grades))
+        print(f"{kind:17s} " + " ".join(f"{c.get(g, 0):12d}" for g in grades) + f" {proved.get(kind, 0):12d}")
+    print(f"{'total':17s} " + " ".join(f"{sum(c.get(g, 0) for c in counts.values()):12d}" for g in grades)
+          + f" {sum(proved.values()):12d}")
     bad = [w for w in wrong if w[0] == "wrong"]
     print(f"wrong certificates: {len(bad)}" + (f" {bad}" if bad else ""))
     print(f"certified with an exact proof: {proofs['with']} (check_proof accepts {proofs['checked']}); "

@@ -18,7 +18,7 @@ from ..polynomial import Polynomial, sparse_terms
 from ..problem import PolyProblem
 
 __all__ = ["Monomial", "ExactPoly", "ProofFailure", "rational", "as_fraction", "add_into", "times", "quadratic_form",
-           "evaluate", "exact_problem", "is_psd"]
+           "evaluate", "exact_problem", "is_psd", "solve_linear"]
 
 try:  # FLINT's rationals when available; the results are identical with Fraction
     from flint import fmpq as _Q
@@ -161,3 +161,46 @@ def is_psd(gram: Sequence[Sequence[Any]]) -> bool:
                 if rj != 0:
                     ai[j] -= f * rj
     return True
+
+
+# -- exact linear systems -------------------------------------------------------------------------
+def solve_linear(matrix: Sequence[Sequence[Any]], rhs: Sequence[Any]) -> list[Any] | None:
+    """A solution ``x`` of ``matrix @ x = rhs`` in exact rationals (the free unknowns at zero), or
+    None when the system is inconsistent. FLINT's reduced row echelon form where available."""
+    rows, cols = len(matrix), len(matrix[0]) if matrix else 0
+    if cols == 0:
+        return [] if all(b == 0 for b in rhs) else None
+    if _Q is not Fraction:
+        from flint import fmpq_mat  # noqa: PLC0415 - present whenever fmpq is
+
+        R, rank = fmpq_mat(rows, cols + 1, [v for row, b in zip(matrix, rhs) for v in (*row, b)]).rref()
+        table = [[R[i, j] for j in range(cols + 1)] for i in range(rank)]
+    else:
+        table = _rref([[*row, b] for row, b in zip(matrix, rhs)], cols)
+    x = [_Q(0)] * cols
+    for row in table:
+        lead = next((j for j in range(cols) if row[j] != 0), None)
+        if lead is None:
+            if row[cols] != 0:
+                return None  # 0 = nonzero: inconsistent
+            continue
+        x[lead] = row[cols] / row[lead]
+    return x
+
+
+def _rref(table: list[list[Any]], cols: int) -> list[list[Any]]:
+    """Gauss-Jordan elimination of an augmented table (plain rationals); returns its nonzero rows."""
+    pivot_row = 0
+    for j in range(cols):
+        p = next((i for i in range(pivot_row, len(table)) if table[i][j] != 0), None)
+        if p is None:
+            continue
+        table[pivot_row], table[p] = table[p], table[pivot_row]
+        lead = table[pivot_row][j]
+        table[pivot_row] = [v / lead for v in table[pivot_row]]
+        for i in range(len(table)):
+            if i != pivot_row and table[i][j] != 0:
+                f = table[i][j]
+                table[i] = [a - f * b for a, b in zip(table[i], table[pivot_row])]
+        pivot_row += 1
+    return [row for row in table if any(v != 0 for v in row)]

@@ -32,6 +32,7 @@ coefficients", Theoret. Comput. Sci. 409(2), 2008.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -53,11 +54,13 @@ from .exact import (
     is_psd,
     quadratic_form,
     rational,
+    solve_linear,
     times,
 )
+from .projection import project_certificate
 from .sos import SOSCertificate
 
-_MARGINS = (1e-10, 1e-8)
+_MARGINS = (1e-10, 1e-9, 1e-8)
 """Bound margins ``delta / max(1, |b|)`` tried in turn (each within the gap budget, which is checked)."""
 
 _CLIP = 1e-13
@@ -241,6 +244,16 @@ def _rational_matrix(gram: NDArray[np.float64]) -> list[list[Any]]:
     return [[rational(float(v)) for v in row] for row in sym]
 
 
+def _clipped_certificate(certificate: SOSCertificate, margin: float, limits: Sequence[int] = ()) -> SOSCertificate:
+    """The first try at each margin: the bound lowered by ``margin * max(1, |bound|)`` and every Gram
+    matrix clipped onto the PSD cone, leaving the residual to the exact step's even spread (enough
+    when the Gram matrices are well inside the cone; :func:`~momentsos.certify.projection.project_certificate`
+    is the second try)."""
+    b = float(certificate.bound)
+    blocks = tuple(dataclasses.replace(block, gram=_clipped(block.gram)) for block in certificate.blocks)
+    return dataclasses.replace(certificate, bound=b - margin * max(1.0, abs(b)), blocks=blocks)
+
+
 def _clipped(gram: NDArray[np.float64]) -> NDArray[np.float64]:
     """``gram`` projected onto the PSD cone, eigenvalues floored at a small positive fraction of its norm."""
     sym = 0.5 * (gram + gram.T)
@@ -253,12 +266,15 @@ def _clipped(gram: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
             equalities: Sequence[ExactPoly] = (), multipliers: Sequence[ExactPoly] = (),
-            degree_limits: Sequence[int] = ()) -> None:
-    """Spread each residual monomial over the Gram entries of the first sum-of-squares block whose
-    pair sums reach it; a monomial reached by none is divided by the leading term of an equality
-    ``h_i`` into its multiplier ``p_i`` (of degree at most ``degree_limits[i]``), which moves the rest
-    of ``h_i`` times that term back into the residual, at lower monomials in graded order, so the
-    division ends. :class:`ProofFailure` when a monomial can go nowhere.
+            degree_limits: Sequence[int] = (),
+            localizing: Sequence[tuple[list[list[Any]], tuple[Monomial, ...], ExactPoly]] = ()) -> None:
+    """Make the identity exact: spread each residual monomial over the Gram entries of the first
+    sum-of-squares block whose pair sums reach it; divide a monomial reached by none by the leading
+    term of an equality ``h_i`` into its multiplier ``p_i`` (of degree at most ``degree_limits[i]``),
+    which moves the rest of ``h_i`` times that term back into the residual, at lower monomials in
+    graded order, so the division ends; and give what is still left to the localizing Gram matrices
+    by an exact linear solve (:func:`_solve_localizing`). :class:`ProofFailure` when a monomial can
+    go nowhere.
 
     A row whose diagonal entry ends at zero or below must vanish in a PSD matrix (a monomial ``2b``
     reached only by ``(b, b)`` with a zero coefficient: the face the Gram matrix lies on). Such rows
@@ -267,8 +283,11 @@ def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Mono
     dropped: list[set[int]] = [set() for _ in targets]
     pending = residual
     while True:
-        leftover = _spread(pending, targets, dropped)
-        pending = _divide(leftover, equalities, multipliers, degree_limits)
+        leftover, reach = _spread(pending, targets, dropped)
+        rest, pending = _divide(leftover, equalities, multipliers, degree_limits)
+        if rest:
+            for a, c in _solve_localizing(rest, localizing, reach).items():
+                pending[a] = pending.get(a, 0) + c
         for (gram, basis), gone in zip(targets, dropped):
             for i in range(len(basis)):
                 if i in gone or gram[i][i] > 0:
@@ -291,10 +310,11 @@ def _graded(a: Monomial) -> tuple[int, tuple[int, ...]]:
 
 
 def _divide(leftover: ExactPoly, equalities: Sequence[ExactPoly], multipliers: Sequence[ExactPoly],
-            degree_limits: Sequence[int]) -> ExactPoly:
-    """Move monomials no Gram block reaches into the equality multipliers (see :func:`_absorb`);
-    returns what that puts back into the residual."""
+            degree_limits: Sequence[int]) -> tuple[ExactPoly, ExactPoly]:
+    """Move monomials no sum-of-squares block reaches into the equality multipliers (see
+    :func:`_absorb`); returns the monomials no equality takes and what the division puts back."""
     back: ExactPoly = {}
+    rest: ExactPoly = {}
     leads = [max(h, key=_graded) for h in equalities]
     for a in sorted(leftover, key=_graded, reverse=True):
         c = leftover[a]
@@ -312,16 +332,67 @@ def _divide(leftover: ExactPoly, equalities: Sequence[ExactPoly], multipliers: S
                     back[key] = back.get(key, 0) - step * coefficient
             break
         else:
-            raise ProofFailure(f"the residual monomial with exponents {list(a)} lies outside every Gram basis "
-                               "and no equality's leading term divides it")
-    return {a: c for a, c in back.items() if c != 0}
+            rest[a] = c
+    return rest, {a: c for a, c in back.items() if c != 0}
+
+
+_EXACT_SYSTEM = 400_000
+"""Largest exact linear system (equations x unknowns) :func:`_solve_localizing` attempts."""
+
+
+def _solve_localizing(rest: ExactPoly, localizing: Sequence[tuple[list[list[Any]], tuple[Monomial, ...], ExactPoly]],
+                      reach: set[Monomial]) -> ExactPoly:
+    """Absorb ``rest`` (monomials no sum-of-squares block or equality takes) into the localizing
+    Gram matrices: one unknown per entry pair ``(i, k)`` of a block whose rows both have a positive
+    diagonal, contributing ``g_j (v_i v_k + v_k v_i)``; solved exactly so that the monomials outside
+    ``reach`` match ``rest``. The entries are changed in place and the part of the change on
+    monomials inside ``reach`` is returned, negated, for the sum-of-squares blocks to take."""
+    columns: list[tuple[list[Any], int, int, ExactPoly]] = []
+    for gram, basis, g in localizing:
+        live = [i for i in range(len(basis)) if gram[i][i] > 0]
+        for ii, i in enumerate(live):
+            for k in live[ii:]:
+                pair = tuple(x + y for x, y in zip(basis[i], basis[k]))
+                factor = 1 if i == k else 2
+                columns.append((gram, i, k, {tuple(x + y for x, y in zip(pair, t)): factor * c for t, c in g.items()}))
+    outside = set(rest)
+    for *_, poly in columns:
+        outside.update(a for a in poly if a not in reach)
+    useful = [col for col in columns if any(a in outside for a in col[3])]
+    if not all(any(a in col[3] for col in useful) for a in rest):
+        a = next(a for a in rest if not any(a in col[3] for col in useful))
+        raise ProofFailure(f"the residual monomial with exponents {list(a)} lies outside every Gram basis "
+                           "and no leading term of an equality divides it")
+    order = sorted(outside, key=_graded)
+    if len(order) * len(useful) > _EXACT_SYSTEM:
+        raise ProofFailure(f"the residual outside the sum-of-squares bases needs an exact {len(order)} x {len(useful)} "
+                           "linear solve over the localizing Gram matrices, larger than attempted")
+    zero = rational(0)
+    matrix = [[col[3].get(a, zero) for col in useful] for a in order]
+    x = solve_linear(matrix, [rest.get(a, zero) for a in order])
+    if x is None:
+        raise ProofFailure("the residual outside the sum-of-squares bases is not in the span of the "
+                           "localizing terms (an exact linear solve found no solution)")
+    back: ExactPoly = {}
+    for (gram, i, k, poly), value in zip(useful, x):
+        if value == 0:
+            continue
+        gram[i][k] += value
+        if i != k:
+            gram[k][i] += value
+        for a, c in poly.items():
+            if a in reach:
+                back[a] = back.get(a, 0) - value * c
+    return back
 
 
 def _spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-            dropped: list[set[int]]) -> ExactPoly:
-    """Spread what the Gram blocks reach; return the monomials none of them reaches."""
+            dropped: list[set[int]]) -> tuple[ExactPoly, set[Monomial]]:
+    """Spread what the Gram blocks reach; return the monomials none of them reaches, and the
+    monomials they reach."""
     leftover: ExactPoly = {}
     tables = []
+    reach: set[Monomial] = set()
     for (gram, basis), gone in zip(targets, dropped):
         pairs: dict[Monomial, list[tuple[int, int]]] = {}
         for i, bi in enumerate(basis):
@@ -331,6 +402,7 @@ def _spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Mono
                 if k not in gone:
                     pairs.setdefault(tuple(x + y for x, y in zip(bi, bk)), []).append((i, k))
         tables.append((gram, pairs))
+        reach.update(pairs)
     for a, c in residual.items():
         for gram, pairs in tables:
             cells = pairs.get(a)
@@ -341,7 +413,7 @@ def _spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Mono
                 break
         else:
             leftover[a] = c
-    return leftover
+    return leftover, reach
 
 
 def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDArray[np.float64],
@@ -358,46 +430,51 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
     if not feasible:
         raise ProofFailure("no minimizer is feasible within feas_tol when evaluated exactly")
     best = min(as_fraction(v) for _, v in feasible)
-    blocks_float = certificate.blocks
-    multipliers = [{tuple(int(e) for e in row): rational(float(c)) for row, c in zip(m.multiplier.exponents, m.multiplier.coefficients)
-                    if c != 0} for m in certificate.equalities]
-    if len(multipliers) != len(hs):
+    if len(certificate.equalities) != len(hs):
         raise ProofFailure("the certificate's equality multipliers do not match the problem's equalities")
     # a multiplier p_i may reach the degree of the relaxation: that of the blocks' pair sums
     top = max((2 * int(b.basis.sum(axis=1).max()) + b.multiplier.degree for b in certificate.blocks if b.size), default=0)
     limits = [max(top - max(sum(t) for t in h), -1) for h in hs]
     ineq_of = _inequality_indices(certificate, problem)
-    fixed: list[ProofBlock] = []
-    sos_targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]] = []
-    for block, j in zip(blocks_float, ineq_of):
-        basis = tuple(tuple(int(e) for e in row) for row in block.basis)
-        if j < 0:
-            sos_targets.append((_rational_matrix(_clipped(block.gram)), basis))
-        else:
-            fixed.append(ProofBlock(j, basis, tuple(tuple(r) for r in _rational_matrix(_clipped(block.gram)))))
-    if not sos_targets:
+    if all(j >= 0 for j in ineq_of):
         raise ProofFailure("the certificate has no sum-of-squares block to absorb the rounding residual")
-    b = float(certificate.bound)
     reason = "the Gram matrices are not exactly positive semidefinite at any margin tried"
-    for margin in _MARGINS:
-        delta = margin * max(1.0, abs(b))
-        bound = rational(b - delta)
+    trials = [(margin, prepare) for margin in _MARGINS for prepare in (_clipped_certificate, project_certificate)]
+    for margin, prepare in trials:
+        projected = prepare(certificate, margin, limits)
+        bound = rational(float(projected.bound))
         if best - as_fraction(bound) > Fraction(gap_tol) * max(Fraction(1), abs(as_fraction(bound))):
             reason = (f"the best point's exact value {float(best):.12g} is more than gap_tol above the "
                       f"lowered bound {float(as_fraction(bound)):.12g}")
             break
-        targets = [([list(row) for row in gram], basis) for gram, basis in sos_targets]
-        residual = _identity_residual(f, bound, gs, hs,
-                                      fixed + [ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets],
-                                      multipliers)
-        trial_multipliers = [dict(p) for p in multipliers]
-        _absorb(residual, targets, hs, trial_multipliers, limits)
-        sos_blocks = [ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
-        if all(is_psd(blk.gram) for blk in sos_blocks) and all(is_psd(blk.gram) for blk in fixed):
+        targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]] = []
+        fixed: list[tuple[int, list[list[Any]], tuple[Monomial, ...]]] = []
+        for block, j in zip(projected.blocks, ineq_of):
+            basis = tuple(tuple(int(e) for e in row) for row in block.basis)
+            if j < 0:
+                targets.append((_rational_matrix(block.gram), basis))
+            else:
+                fixed.append((j, _rational_matrix(block.gram), basis))
+        multipliers = [{tuple(int(e) for e in row): rational(float(c)) for row, c in
+                        zip(m.multiplier.exponents, m.multiplier.coefficients) if c != 0} for m in projected.equalities]
+        for mult in multipliers:  # a correction may repeat a monomial of the multiplier
+            for key in [k for k, v in mult.items() if v == 0]:
+                del mult[key]
+        blocks = ([ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
+                  + [ProofBlock(j, basis, tuple(tuple(r) for r in gram)) for j, gram, basis in fixed])
+        residual = _identity_residual(f, bound, gs, hs, blocks, multipliers)
+        try:
+            _absorb(residual, targets, hs, multipliers, limits, [(gram, basis, gs[j]) for j, gram, basis in fixed])
+        except ProofFailure as exc:
+            reason = str(exc)
+            continue
+        blocks = ([ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
+                  + [ProofBlock(j, basis, tuple(tuple(r) for r in gram)) for j, gram, basis in fixed])
+        if all(is_psd(blk.gram) for blk in blocks):
             return Proof(
                 variables=tuple(str(v) for v in problem.variables), objective=f, inequalities=tuple(gs),
-                equalities=tuple(hs), bound=bound, blocks=tuple(sos_blocks + fixed),
-                equality_multipliers=tuple(trial_multipliers), points=tuple(p for p, _ in feasible),
+                equalities=tuple(hs), bound=bound, blocks=tuple(blocks),
+                equality_multipliers=tuple(multipliers), points=tuple(p for p, _ in feasible),
                 values=tuple(v for _, v in feasible), feas_tol=float(feas_tol), gap_tol=float(gap_tol),
             )
     raise ProofFailure(reason)

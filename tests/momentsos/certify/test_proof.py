@@ -62,3 +62,47 @@ def test_a_certificate_that_cannot_be_made_exact_says_why():
     res = ms.minimize(4*x**2 - sp.Rational(21, 10)*x**4 + x**6/3 + x*y - 4*y**2 + 4*y**4)
     assert res.status is ms.Status.CERTIFIED
     assert (res.proof is not None and ms.check_proof(res.proof)) or res.proof_note.startswith("no exact proof")
+
+
+def test_two_minimizers_are_proved_after_the_projection():
+    # the six-hump camel has two global minimizers, so every Gram matrix of f - f* is singular on a
+    # plane: the even spread of the solver's residual (about 1e-10) left it indefinite at every margin
+    res = ms.minimize(4*x**2 - sp.Rational(21, 10)*x**4 + x**6/3 + x*y - 4*y**2 + 4*y**4, sparsity="newton")
+    assert res.status is ms.Status.CERTIFIED and len(res.atoms) == 2
+    assert res.proof is not None and ms.check_proof(res.proof)
+    assert res.proof.lower_bound <= -1.0316284534 and res.proof.upper_bound >= -1.03162845349
+
+
+def test_the_projection_removes_the_residual_and_keeps_the_gram_matrices_psd():
+    import numpy as np
+
+    from momentsos.certify.projection import project_certificate
+
+    res = ms.minimize(4*x**2 - sp.Rational(21, 10)*x**4 + x**6/3 + x*y - 4*y**2 + 4*y**4, sparsity="newton")
+    cert = res.certificate
+    assert cert.residual_norm > 1e-12  # the solver's certificate is off by its dual infeasibility
+    moved = project_certificate(cert, 1e-9)
+    assert moved.bound == pytest.approx(cert.bound - 1e-9 * abs(cert.bound), rel=0, abs=1e-15)
+    assert moved.residual_norm < 1e-12
+    assert moved.min_eigenvalue > -1e-13
+    # the correction is small: the Gram matrices move by about the residual, not more
+    assert np.abs(moved.blocks[0].gram - cert.blocks[0].gram).max() < 1e-6
+
+
+def test_a_monomial_only_an_inequality_reaches_goes_into_its_gram_matrix():
+    from momentsos.certify.proof import ProofBlock, _absorb, _identity_residual
+
+    q = rational
+    g = {(2,): q(-1), (0,): q(1)}                      # 1 - x^2, leading term -x^2
+    loc = [[q(1), q(0)], [q(0), q(1)]]                 # sigma_1 = 1 + x^2 on the basis (1, x)
+    sos = [[q(3), q(0)], [q(0), q(2)]]                 # sigma_0 = 3 + 2 x^2 on the basis (1, x)
+    basis = ((0,), (1,))
+    f = {(0,): q(4), (2,): q(2), (4,): q(-1), (3,): q("1/10")}   # x^3 / 10 is out of sigma_0's reach
+    blocks = [ProofBlock(-1, basis, tuple(map(tuple, sos))), ProofBlock(0, basis, tuple(map(tuple, loc)))]
+    residual = _identity_residual(f, q(0), [g], [], blocks, [])
+    assert residual == {(3,): q("1/10")}
+    _absorb(residual, [(sos, basis)], localizing=[(loc, basis, g)])
+    blocks = [ProofBlock(-1, basis, tuple(map(tuple, sos))), ProofBlock(0, basis, tuple(map(tuple, loc)))]
+    assert _identity_residual(f, q(0), [g], [], blocks, []) == {}
+    assert loc[0][1] == loc[1][0] == q("-1/20")
+    assert is_psd(loc) and is_psd(sos)

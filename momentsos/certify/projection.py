@@ -1,0 +1,284 @@
+"""The floating-point step before an exact proof: a certificate moved onto its polynomial identity.
+
+A solver's SOS certificate ``f - b = sum_j g_j v_j^T Q_j v_j + sum_i h_i p_i + r`` leaves a residual
+``r`` of the size of its dual infeasibility (about ``1e-10`` relative), while the Gram matrices of
+a problem with several minimizers, or with a minimizer on the boundary, have eigenvalues as small
+as ``1e-12``. Spreading ``r`` evenly over the Gram entries (the exact step of
+:mod:`momentsos.certify.proof`) then leaves them indefinite. This module removes ``r`` first, in
+floating point, by the smallest correction in the metric of the Gram matrices themselves:
+
+.. math::
+
+    \\min \\sum_j \\| W_j^{-1/2} E_j W_j^{-1/2} \\|_F^2 + \\omega^{-1} \\sum_i \\|\\Delta p_i\\|^2
+    \\quad\\text{s.t.}\\quad \\sum_j \\mathcal{A}_j(E_j) + \\sum_i h_i \\Delta p_i = r,
+
+with ``W_j = Q_j + eta I`` (``Q_j`` projected onto the PSD cone) and ``A_j(E) = g_j v_j^T E v_j``. Its
+solution is ``E_j = W_j A_j^*(mu) W_j``, ``Delta p_i = omega h_i^*(mu)`` with
+``H mu = r`` for ``H = sum_j A_j (W_j (x) W_j) A_j^* + omega sum_i h_i h_i^*``: the Schur complement
+of the HKM direction with ``W_j`` on both sides (:mod:`momentsos.sdp.schur` assembles it). A
+correction of that form barely moves ``Q_j`` along its near-kernel (the monomial vectors of the
+minimizers, where ``W_j ~ eta``), so the small eigenvalues that make the bound tight survive, while
+the residual drops to rounding level.
+
+Two things come first. The bound is lowered by a margin, so that the identity's value at each
+minimizer, ``f(x*) - b`` minus the certificate's part, is positive and the near-kernel has room.
+And a row ``i`` of a sum-of-squares block is emptied when the monomial ``2 b_i`` is reached by no
+other term of the identity and its coefficient leaves nothing for ``Q_ii`` (a monomial outside the
+half Newton polytope of the identity, such as ``y^3`` for the six-hump camel): a PSD matrix with
+a zero diagonal entry has a zero row, so no correction may put anything there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Sequence
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sparse
+from numpy.typing import NDArray
+
+from ..polynomial import Polynomial
+from ..sdp.schur import Block, SchurAssembler
+from .sos import EqualityMultiplier, GramBlock, SOSCertificate
+
+__all__ = ["project_certificate", "is_sum_of_squares"]
+
+_ETA = 1e-6
+"""Regularisation ``eta`` of the metric, relative to the largest Gram entry."""
+
+_FLOOR = 1e-13
+"""Relative eigenvalue floor of each Gram matrix projected onto the PSD cone before the correction."""
+
+_FORCED = 1e-13
+"""A diagonal entry whose only monomial has a target below this (relative) is forced to zero."""
+
+
+def is_sum_of_squares(block: GramBlock) -> bool:
+    """Whether ``block`` is a sum-of-squares part (multiplier ``1``) rather than a localizing one."""
+    m = block.multiplier
+    return m.nterms == 1 and not m.exponents.any() and m.coefficients[0] == 1.0
+
+
+def project_certificate(certificate: SOSCertificate, margin: float,
+                        multiplier_degrees: Sequence[int] = ()) -> SOSCertificate:
+    """``certificate`` with its bound lowered by ``margin * max(1, |bound|)`` and its residual
+    removed to rounding level by the correction described in the module notes.
+
+    ``multiplier_degrees[i]`` bounds the degree of the correction of equality ``i``'s multiplier
+    (default: that of its present multiplier). Rows forced to zero come back as zero rows. The
+    result is a floating-point certificate; only :func:`momentsos.certify.proof.prove` makes it a proof.
+    """
+    bound = float(certificate.bound) - margin * max(1.0, abs(float(certificate.bound)))
+    grams = [_psd_floor(b.gram) for b in certificate.blocks]
+    blocks = [dataclasses.replace(b, gram=g) for b, g in zip(certificate.blocks, grams)]
+    start = dataclasses.replace(certificate, bound=bound, blocks=tuple(blocks))
+    residual = start.residual
+    nvars = residual.nvars
+    eq_bases = []
+    for i, e in enumerate(certificate.equalities):
+        limit = multiplier_degrees[i] if i < len(multiplier_degrees) else e.multiplier.degree
+        eq_bases.append(_monomials_up_to(nvars, max(int(limit), -1)))
+    # every monomial any term of the identity can reach, indexed once
+    keys = [residual.exponents]
+    for b in blocks:
+        keys.append(_pair_terms(b.basis, b.multiplier)[0])
+    for e, basis in zip(certificate.equalities, eq_bases):
+        keys.append(_shifted(basis, e.equality)[0])
+    allrows = np.vstack([k for k in keys if len(k)]) if any(len(k) for k in keys) else np.zeros((0, nvars), np.int64)
+    monomials, _ = _unique_rows(allrows)
+    m = len(monomials)
+
+    def index(rows: NDArray[np.int64]) -> NDArray[np.int64]:
+        return _lookup(monomials, rows)
+
+    patterns = []  # per block: sparse (s^2, m) map of vec(E) to coefficients
+    for b in blocks:
+        rows, coef, entry = _pair_terms(b.basis, b.multiplier)
+        s = b.size
+        patterns.append(sparse.csr_matrix((coef, (entry, index(rows))), shape=(s * s, m)))
+    eq_maps = []  # per equality: sparse (q, m) map of multiplier coefficients to coefficients
+    for e, basis in zip(certificate.equalities, eq_bases):
+        rows, coef, entry = _shifted(basis, e.equality)
+        eq_maps.append(sparse.csr_matrix((coef, (entry, index(rows))), shape=(len(basis), m)))
+    r = np.zeros(m)
+    np.add.at(r, index(residual.exponents), residual.coefficients)
+
+    keep = [np.ones(b.size, bool) for b in blocks]
+    r = _drop_forced_rows(blocks, grams, patterns, eq_maps, keep, r)
+
+    scale = max([1.0] + [float(np.abs(g).max(initial=0.0)) for g in grams])
+    omega = scale * scale
+    schur_blocks, Ws, Ls, reduced = [], [], [], []
+    for b, g, P, kept in zip(blocks, grams, patterns, keep):
+        idx = np.flatnonzero(kept)
+        if len(idx) == 0:
+            reduced.append(None)
+            continue
+        vec = (idx[:, None] * b.size + idx[None, :]).ravel()
+        Pk = P[vec]
+        G = g[np.ix_(idx, idx)]
+        W = G + _ETA * scale * np.eye(len(idx))
+        L = la.cholesky(W, lower=True, check_finite=False)
+        schur_blocks.append(Block(sparse.hstack([sparse.csr_matrix((len(vec), 1)), Pk]).tocsc()))
+        Ws.append(W)
+        Ls.append(L)
+        reduced.append((idx, Pk, W))
+    H = SchurAssembler(schur_blocks, m).assemble(Ws, [L.T for L in Ls], Ls, Ws) if schur_blocks else np.zeros((m, m))
+    for M in eq_maps:
+        Md = M.toarray()
+        H += omega * (Md.T @ Md)
+    mu = _solve(0.5 * (H + H.T), r)
+
+    new_blocks = []
+    for b, g, red in zip(blocks, grams, reduced):
+        Q = g.copy()
+        if red is not None:
+            idx, Pk, W = red
+            Y = (Pk @ mu).reshape(len(idx), len(idx))
+            E = W @ (0.5 * (Y + Y.T)) @ W
+            Q[np.ix_(idx, idx)] += E
+        new_blocks.append(dataclasses.replace(b, gram=0.5 * (Q + Q.T)))
+    new_eqs = []
+    for e, basis, M in zip(certificate.equalities, eq_bases, eq_maps):
+        delta = omega * (M @ mu)
+        p = e.multiplier
+        rows = np.vstack([p.exponents, basis]) if len(basis) else p.exponents
+        new_eqs.append(EqualityMultiplier(e.equality, Polynomial(rows, np.concatenate([p.coefficients, delta]))))
+    return dataclasses.replace(certificate, bound=bound, blocks=tuple(new_blocks), equalities=tuple(new_eqs))
+
+
+def _psd_floor(gram: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``gram`` symmetrised and projected onto the PSD cone with eigenvalues floored at a small
+    positive fraction of its norm (zero rows, the facially reduced ones, stay zero)."""
+    sym = 0.5 * (gram + gram.T)
+    if sym.size == 0:
+        return sym
+    zero = ~np.any(sym != 0, axis=1)
+    live = np.flatnonzero(~zero)
+    out = np.zeros_like(sym)
+    if len(live):
+        sub = sym[np.ix_(live, live)]
+        w, v = np.linalg.eigh(sub)
+        floor = _FLOOR * max(1.0, float(np.abs(w).max()))
+        out[np.ix_(live, live)] = (v * np.maximum(w, floor)) @ v.T
+    return out
+
+
+def _drop_forced_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float64]], patterns: list[sparse.csr_matrix],
+                      eq_maps: list[sparse.csr_matrix], keep: list[NDArray[np.bool_]], r: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Empty the rows of sum-of-squares blocks forced to zero (see the module notes), moving what
+    they held into the residual ``r``; ``grams`` and ``keep`` are updated in place."""
+    r = r.copy()
+    scale = max([1.0] + [float(np.abs(g).max(initial=0.0)) for g in grams])
+    static = np.zeros(r.shape[0])
+    for M in eq_maps:
+        static += np.bincount(M.indices, minlength=r.shape[0])
+    changed = True
+    while changed:
+        changed = False
+        reach = static.copy()
+        for P, kept, b in zip(patterns, keep, blocks):
+            live = np.repeat(kept, b.size) & np.tile(kept, b.size)
+            Pl = P[np.flatnonzero(live)]
+            reach += np.bincount(Pl.indices, minlength=r.shape[0])
+        for k, (b, P, kept) in enumerate(zip(blocks, patterns, keep)):
+            if not is_sum_of_squares(b):
+                continue
+            g = grams[k]
+            for i in np.flatnonzero(kept):
+                row = P[i * b.size + i]
+                a = int(row.indices[0])
+                if reach[a] != 1 or g[i, i] + r[a] > _FORCED * scale:
+                    continue
+                kept[i] = False
+                # the row's entries go back into the residual: sum_k Q_ik v_i v_k twice, Q_ii once
+                for j in np.flatnonzero(g[i]):
+                    for p, q in {(i, j), (j, i)}:
+                        entry = P[p * b.size + q]
+                        r[entry.indices] += g[p, q] * entry.data
+                g[i, :] = 0.0
+                g[:, i] = 0.0
+                changed = True
+    return r
+
+
+def _solve(H: NDArray[np.float64], r: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``H mu = r`` by Jacobi-scaled Cholesky; least squares where ``H`` is singular (a monomial
+    that nothing reaches keeps its residual, and the exact step reports it)."""
+    d = np.sqrt(np.abs(np.diag(H)))
+    live = d > 0
+    mu = np.zeros_like(r)
+    if not np.any(live):
+        return mu
+    Hs = H[np.ix_(live, live)] / d[live, None] / d[None, live]
+    rhs = r[live] / d[live]
+    try:
+        sol = la.cho_solve(la.cho_factor(Hs, check_finite=False), rhs, check_finite=False)
+    except la.LinAlgError:
+        sol = la.lstsq(Hs, rhs, check_finite=False)[0]
+    mu[live] = sol / d[live]
+    return mu
+
+
+def _pair_terms(basis: NDArray[np.int64], multiplier: Polynomial) -> tuple[NDArray, NDArray, NDArray]:
+    """The terms of ``multiplier * v^T E v``: for each Gram entry ``(i, k)`` (flat index
+    ``i * s + k``) and each term ``c x^t`` of the multiplier, the exponent ``t + b_i + b_k``."""
+    s = basis.shape[0]
+    nvars = basis.shape[1] if basis.ndim == 2 else multiplier.nvars
+    if s == 0:
+        return np.zeros((0, nvars), np.int64), np.zeros(0), np.zeros(0, np.int64)
+    sums = (basis[:, None, :] + basis[None, :, :]).reshape(s * s, -1)
+    t = multiplier.exponents
+    rows = (sums[:, None, :] + t[None, :, :]).reshape(-1, sums.shape[1])
+    coef = np.tile(multiplier.coefficients, s * s).astype(np.float64)
+    entry = np.repeat(np.arange(s * s), len(t))
+    nz = coef != 0
+    return rows[nz], coef[nz], entry[nz]
+
+
+def _shifted(basis: NDArray[np.int64], equality: Polynomial) -> tuple[NDArray, NDArray, NDArray]:
+    """The terms of ``equality * x^beta`` for each ``beta`` of ``basis`` (entry = index of beta)."""
+    t = equality.exponents
+    if len(basis) == 0:
+        return np.zeros((0, t.shape[1]), np.int64), np.zeros(0), np.zeros(0, np.int64)
+    rows = (basis[:, None, :] + t[None, :, :]).reshape(-1, t.shape[1])
+    coef = np.tile(equality.coefficients, len(basis)).astype(np.float64)
+    entry = np.repeat(np.arange(len(basis)), len(t))
+    nz = coef != 0
+    return rows[nz], coef[nz], entry[nz]
+
+
+def _monomials_up_to(nvars: int, degree: int) -> NDArray[np.int64]:
+    """All exponent rows of total degree ``<= degree`` (none when ``degree < 0``)."""
+    if degree < 0:
+        return np.zeros((0, nvars), np.int64)
+    rows = [np.zeros(nvars, np.int64)]
+    frontier = [np.zeros(nvars, np.int64)]
+    for _ in range(degree):
+        nxt = {}
+        for e in frontier:
+            for v in range(nvars):
+                f = e.copy()
+                f[v] += 1
+                nxt[f.tobytes()] = f
+        frontier = list(nxt.values())
+        rows.extend(frontier)
+    return np.array(rows, dtype=np.int64).reshape(-1, nvars)
+
+
+def _unique_rows(rows: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    if len(rows) == 0:
+        return rows, np.zeros(0, np.int64)
+    uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+    return uniq, inverse.ravel()
+
+
+def _lookup(monomials: NDArray[np.int64], rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Positions of ``rows`` among the (sorted, unique) ``monomials``; every row must be present."""
+    if len(rows) == 0:
+        return np.zeros(0, np.int64)
+    both = np.vstack([monomials, rows])
+    _, inverse = np.unique(both, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    return inverse[len(monomials):]
