@@ -336,7 +336,7 @@ def _divide(leftover: ExactPoly, equalities: Sequence[ExactPoly], multipliers: S
     return rest, {a: c for a, c in back.items() if c != 0}
 
 
-_EXACT_SYSTEM = 400_000
+_EXACT_SYSTEM = 20_000
 """Largest exact linear system (equations x unknowns) :func:`_solve_localizing` attempts."""
 
 
