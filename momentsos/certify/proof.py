@@ -440,7 +440,10 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
         raise ProofFailure("the certificate has no sum-of-squares block to absorb the rounding residual")
     reason = "the Gram matrices are not exactly positive semidefinite at any margin tried"
     trials = [(margin, prepare) for margin in _MARGINS for prepare in (_clipped_certificate, project_certificate)]
+    structural: set[Any] = set()  # preparations whose residual had nowhere to go: no margin helps them
     for margin, prepare in trials:
+        if prepare in structural:
+            continue
         projected = prepare(certificate, margin, limits)
         bound = rational(float(projected.bound))
         if best - as_fraction(bound) > Fraction(gap_tol) * max(Fraction(1), abs(as_fraction(bound))):
@@ -467,6 +470,7 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
             _absorb(residual, targets, hs, multipliers, limits, [(gram, basis, gs[j]) for j, gram, basis in fixed])
         except ProofFailure as exc:
             reason = str(exc)
+            structural.add(prepare)
             continue
         blocks = ([ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
                   + [ProofBlock(j, basis, tuple(tuple(r) for r in gram)) for j, gram, basis in fixed])
