@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+import momentsos as ms
 import nets
 
 
@@ -45,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     if not fit.certified and fit.global_minimum:
         print("global minimizer all the same: its loss matches the lower bound (not flat, others not enumerated)")
     print(f"loss: lower bound {fit.lower_bound:.3e}, value at the recovered coefficients {fit.loss_value:.3e}")
+    if res.proof is not None:
+        print(f"exact proof of the bound: momentsos.check_proof(fit.result.proof) = {ms.check_proof(res.proof)}")
+    elif res.proof_note:
+        print(f"exact proof of the bound: none ({res.proof_note})")
     if fit.coefficients is None:
         print("no minimizer extracted")
         return 1

@@ -27,6 +27,13 @@ def test_recover_activation_prints_certificate_polynomials_and_time():
     assert re.search(r"time: build \d+\.\d+ s, solve \d+\.\d+ s", out)
 
 
+def test_the_main_job_carries_an_exact_proof():
+    # the README's first command: the paper's linf-mean loss, certified and proved in exact arithmetic
+    out = _run("recover_activation.py")
+    assert "certificate: CERTIFIED" in out
+    assert "exact proof of the bound: momentsos.check_proof(fit.result.proof) = True" in out
+
+
 def test_recover_activation_with_noise_and_a_coefficient_ball():
     out = _run(
         "recover_activation.py", "--degrees", "1", "1", "1", "--width", "8", "--samples", "20",
