@@ -186,17 +186,17 @@ def _drop_forced_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float6
             if not is_sum_of_squares(b):
                 continue
             g = grams[k]
+            ptr, cols, vals = P.indptr, P.indices, P.data
             for i in np.flatnonzero(kept):
-                row = P[i * b.size + i]
-                a = int(row.indices[0])
+                a = int(cols[ptr[i * b.size + i]])  # the one monomial 2 b_i of a sum-of-squares diagonal entry
                 if reach[a] != 1 or g[i, i] + r[a] > _FORCED * scale:
                     continue
                 kept[i] = False
                 # the row's entries go back into the residual: sum_k Q_ik v_i v_k twice, Q_ii once
                 for j in np.flatnonzero(g[i]):
                     for p, q in {(i, j), (j, i)}:
-                        entry = P[p * b.size + q]
-                        r[entry.indices] += g[p, q] * entry.data
+                        lo, hi = ptr[p * b.size + q], ptr[p * b.size + q + 1]
+                        r[cols[lo:hi]] += g[p, q] * vals[lo:hi]
                 g[i, :] = 0.0
                 g[:, i] = 0.0
                 changed = True

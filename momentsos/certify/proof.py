@@ -5,15 +5,23 @@ A floating-point SOS certificate (:mod:`momentsos.certify.sos`) says
 nothing until the identity holds exactly and every ``Q_j`` is exactly positive semidefinite. The
 proof is made in the manner of Peyrl and Parrilo [PP08]:
 
-1. every Gram matrix ``Q_j`` of a localizing block is projected onto the PSD cone in floating point
-   (eigenvalues clipped at a small positive floor) and rounded to rationals, the multipliers ``p_i``
-   are rounded to rationals, and the bound is lowered to ``b' = b - delta`` (a margin inside the
-   gap budget);
+1. the floating-point certificate is prepared, with its bound lowered to ``b' = b - delta`` (a margin
+   inside the gap budget), in one of two ways tried in turn at each margin: every Gram matrix
+   clipped onto the PSD cone (eigenvalues floored at a small positive value), the residual left as
+   it is; or the residual removed to rounding level by the least correction in the metric of the
+   Gram matrices (:mod:`momentsos.certify.projection`), needed when the Gram matrices have
+   eigenvalues below the solver's residual (several minimizers, a sum of squares that is nearly
+   zero as in the paper's linf-mean loss). The Gram matrices and the multipliers ``p_i`` are then
+   read as the rationals their floats denote;
 2. the residual ``r = f - b' - sum_j g_j sigma_j - sum_i h_i p_i - sigma_0`` is computed exactly and
-   absorbed into the Gram matrix of a moment block: for each monomial ``a`` of ``r``, the ``n_a``
-   entries ``(i, k)`` with ``b_i + b_k = a`` each receive ``r_a / n_a``, the orthogonal projection of
-   that block onto the affine space of the identity. The identity then holds exactly;
-3. every rational Gram matrix is shown positive semidefinite by an exact ``LDL^T`` factorisation.
+   absorbed: each monomial ``a`` of ``r`` reached by the pair sums of a sum-of-squares block is spread
+   over its ``n_a`` entries ``(i, k)`` with ``b_i + b_k = a`` (``r_a / n_a`` each: the orthogonal
+   projection of that block onto the affine space of the identity); a monomial that no such block
+   reaches is divided by the leading term of an equality into its multiplier; and what is left goes
+   to the localizing Gram matrices by an exact linear solve over their entries. The identity then
+   holds exactly;
+3. every rational Gram matrix is shown positive semidefinite by an exact ``LDL^T`` factorisation
+   (after a floating-point look that skips the ones indefinite far beyond rounding).
 
 The problem data are exact too: coefficients are read from the user's sympy expressions as
 rationals (a binary float in the input is the rational it denotes), so the bound is a theorem
@@ -60,8 +68,11 @@ from .exact import (
 from .projection import project_certificate
 from .sos import SOSCertificate
 
-_MARGINS = (1e-10, 1e-9, 1e-8)
+_MARGINS = (1e-10, 1e-8)
 """Bound margins ``delta / max(1, |b|)`` tried in turn (each within the gap budget, which is checked)."""
+
+_INDEFINITE = 1e-12
+"""A prepared Gram matrix with an eigenvalue below ``-_INDEFINITE * max(1, max |entry|)`` is not tried exactly."""
 
 _CLIP = 1e-13
 """Relative eigenvalue floor of a localizing Gram matrix projected onto the PSD cone."""
@@ -445,6 +456,11 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
         if prepare in structural:
             continue
         projected = prepare(certificate, margin, limits)
+        low = min((float(np.linalg.eigvalsh(b.gram)[0]) for b in projected.blocks if b.size), default=0.0)
+        if low < -_INDEFINITE * max(1.0, max(float(np.abs(b.gram).max(initial=0.0)) for b in projected.blocks)):
+            # the exact step only spreads a residual at rounding level: it cannot repair this
+            reason = f"the Gram matrices are indefinite in floating point (smallest eigenvalue {low:.2e})"
+            continue
         bound = rational(float(projected.bound))
         if best - as_fraction(bound) > Fraction(gap_tol) * max(Fraction(1), abs(as_fraction(bound))):
             reason = (f"the best point's exact value {float(best):.12g} is more than gap_tol above the "
@@ -474,6 +490,9 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
             continue
         blocks = ([ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
                   + [ProofBlock(j, basis, tuple(tuple(r) for r in gram)) for j, gram, basis in fixed])
+        if any(_clearly_indefinite(blk.gram) for blk in blocks):  # a float look before the exact test
+            reason = "the Gram matrices are not exactly positive semidefinite at any margin tried"
+            continue
         if all(is_psd(blk.gram) for blk in blocks):
             return Proof(
                 variables=tuple(str(v) for v in problem.variables), objective=f, inequalities=tuple(gs),
@@ -482,6 +501,16 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
                 values=tuple(v for _, v in feasible), feas_tol=float(feas_tol), gap_tol=float(gap_tol),
             )
     raise ProofFailure(reason)
+
+
+def _clearly_indefinite(gram: Sequence[Sequence[Any]]) -> bool:
+    """Whether the rational ``gram``, rounded to floats, has an eigenvalue below ``-_INDEFINITE``
+    relative to its largest entry: far beyond rounding, so the exact test would fail too."""
+    if not gram:
+        return False
+    G = np.array([[float(v) for v in row] for row in gram])
+    scale = max(1.0, float(np.abs(G).max()))
+    return bool(np.linalg.eigvalsh(0.5 * (G + G.T))[0] < -_INDEFINITE * scale)
 
 
 def _inequality_indices(certificate: SOSCertificate, problem: PolyProblem) -> list[int]:
