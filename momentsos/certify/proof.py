@@ -71,6 +71,9 @@ from .sos import SOSCertificate
 _MARGINS = (1e-10, 1e-8)
 """Bound margins ``delta / max(1, |b|)`` tried in turn (each within the gap budget, which is checked)."""
 
+_GRID_BITS = 64
+"""Bits kept below a Gram matrix's largest entry when it is read as rationals (:func:`_rational_matrix`)."""
+
 _INDEFINITE = 1e-12
 """A prepared Gram matrix with an eigenvalue below ``-_INDEFINITE * max(1, max |entry|)`` is not tried exactly."""
 
@@ -251,8 +254,18 @@ def check_proof(proof: Proof) -> bool:
 
 # -- making the proof from a floating-point certificate -------------------------------------------
 def _rational_matrix(gram: NDArray[np.float64]) -> list[list[Any]]:
+    """The symmetric part of ``gram`` as rationals on the grid ``2^e Z`` with ``2^e`` about ``2^-_GRID_BITS``
+    times its largest entry: one small common denominator (the exact ``LDL^T`` then works on short
+    integers, not on the up to 1074-bit denominators of arbitrary floats), at a rounding far below
+    the eigenvalue margins, which the exact step absorbs like any other residual."""
     sym = 0.5 * (gram + gram.T)
-    return [[rational(float(v)) for v in row] for row in sym]
+    top = float(np.abs(sym).max(initial=0.0))
+    if top == 0.0 or not np.isfinite(top):
+        return [[rational(float(v)) for v in row] for row in sym]
+    e = math.frexp(top)[1] - _GRID_BITS
+    ints = np.rint(np.ldexp(sym, -e))
+    unit = rational(math.ldexp(1.0, e))
+    return [[rational(int(v)) * unit for v in row] for row in ints]
 
 
 def _clipped_certificate(certificate: SOSCertificate, margin: float, limits: Sequence[int] = ()) -> SOSCertificate:

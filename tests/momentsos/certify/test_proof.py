@@ -106,3 +106,20 @@ def test_a_monomial_only_an_inequality_reaches_goes_into_its_gram_matrix():
     assert _identity_residual(f, q(0), [g], [], blocks, []) == {}
     assert loc[0][1] == loc[1][0] == q("-1/20")
     assert is_psd(loc) and is_psd(sos)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_psd_test_agrees_with_eigenvalues_on_random_rational_matrices(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = 12
+    B = rng.integers(-5, 6, size=(n, n - 2))            # rank n - 2: PSD with a two-dimensional kernel
+    A = B @ B.T
+    shift = rng.integers(1, 4)
+    cases = {"semidefinite": A, "definite": A + shift * np.eye(n, dtype=int), "indefinite": A - shift * np.eye(n, dtype=int)}
+    for kind, M in cases.items():
+        want = kind != "indefinite"
+        assert np.linalg.eigvalsh(M.astype(float))[0] > -1e-9 if want else np.linalg.eigvalsh(M.astype(float))[0] < -0.5
+        for make in (lambda v: rational(int(v)) / rational(7), lambda v: Fraction(int(v), 7)):
+            assert is_psd([[make(v) for v in row] for row in M]) is want, (kind, seed)
