@@ -489,9 +489,6 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
                 fixed.append((j, _rational_matrix(block.gram), basis))
         multipliers = [{tuple(int(e) for e in row): rational(float(c)) for row, c in
                         zip(m.multiplier.exponents, m.multiplier.coefficients) if c != 0} for m in projected.equalities]
-        for mult in multipliers:  # a correction may repeat a monomial of the multiplier
-            for key in [k for k, v in mult.items() if v == 0]:
-                del mult[key]
         blocks = ([ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
                   + [ProofBlock(j, basis, tuple(tuple(r) for r in gram)) for j, gram, basis in fixed])
         residual = _identity_residual(f, bound, gs, hs, blocks, multipliers)
