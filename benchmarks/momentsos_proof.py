@@ -19,7 +19,7 @@ import numpy as np
 
 import momentsos as ms
 from momentsos import problems
-from momentsos.certify.proof import ProofFailure, prove
+from momentsos.certify.rounding import ProofFailure, prove
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from .certify.extraction import Extraction
-from .certify.proof import ProofFailure, prove
+from .certify.rounding import ProofFailure, prove
 from .certify.verified import (
     Box,
     VerifiedBound,

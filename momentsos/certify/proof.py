@@ -1,85 +1,37 @@
-"""Exact-arithmetic proof of a lower bound and of the minimizers' values.
+"""Exact-arithmetic proof of a lower bound and of the minimizers' values: the object and its check.
 
-A floating-point SOS certificate (:mod:`momentsos.certify.sos`) says
-``f - b ~ sigma_0 + sum_j g_j sigma_j + sum_i h_i p_i`` with ``sigma_j = v_j^T Q_j v_j``; it proves
-nothing until the identity holds exactly and every ``Q_j`` is exactly positive semidefinite. The
-proof is made in the manner of Peyrl and Parrilo [PP08]:
-
-1. the floating-point certificate is prepared, with its bound lowered to ``b' = b - delta`` (a margin
-   inside the gap budget), in one of two ways tried in turn at each margin: every Gram matrix
-   clipped onto the PSD cone (eigenvalues floored at a small positive value), the residual left as
-   it is; or the residual removed to rounding level by the least correction in the metric of the
-   Gram matrices (:mod:`momentsos.certify.projection`), needed when the Gram matrices have
-   eigenvalues below the solver's residual (several minimizers, a sum of squares that is nearly
-   zero as in the paper's linf-mean loss). The Gram matrices and the multipliers ``p_i`` are then
-   read as the rationals their floats denote;
-2. the residual ``r = f - b' - sum_j g_j sigma_j - sum_i h_i p_i - sigma_0`` is computed exactly and
-   absorbed: each monomial ``a`` of ``r`` reached by the pair sums of a sum-of-squares block is spread
-   over its ``n_a`` entries ``(i, k)`` with ``b_i + b_k = a`` (``r_a / n_a`` each: the orthogonal
-   projection of that block onto the affine space of the identity); a monomial that no such block
-   reaches is divided by the leading term of an equality into its multiplier; and what is left goes
-   to the localizing Gram matrices by an exact linear solve over their entries. The identity then
-   holds exactly;
-3. every rational Gram matrix is shown positive semidefinite by an exact ``LDL^T`` factorisation
-   (after a floating-point look that skips the ones indefinite far beyond rounding).
-
-The problem data are exact too: coefficients are read from the user's sympy expressions as
-rationals (a binary float in the input is the rational it denotes), so the bound is a theorem
-about the problem as written. Each minimizer is evaluated exactly at its (binary) coordinates, so
-the upper bound is exact as well; its feasibility is accepted within ``feas_tol``, scaled as in
-:mod:`momentsos.certify.atoms`. :func:`check_proof` re-checks all of it with no solver and no
-floating point; :meth:`Proof.to_json` and :meth:`Proof.from_json` carry it to another machine.
+A :class:`Proof` states that ``f - b = sum_j g_j v_j^T Q_j v_j + sum_i h_i p_i`` holds identically with
+every ``Q_j`` positive semidefinite, all in exact rationals, and that its points are feasible
+within ``feas_tol`` with the exact values it lists. The problem data are exact too: coefficients
+are read from the user's sympy expressions as rationals (a binary float in the input is the
+rational it denotes), so the bound is a theorem about the problem as written. :func:`check_proof`
+re-checks all of it with no solver and no floating point; :meth:`Proof.to_json` and
+:meth:`Proof.from_json` carry it to another machine. :mod:`momentsos.certify.rounding` makes a
+proof from a solver's floating-point certificate.
 
 The exact arithmetic is :mod:`momentsos.certify.exact`'s.
-
-References
-----------
-[PP08] H. Peyrl, P. A. Parrilo, "Computing sum of squares decompositions with rational
-coefficients", Theoret. Comput. Sci. 409(2), 2008.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterable, Mapping, Sequence
 
-import numpy as np
-from numpy.typing import NDArray
 
-from ..problem import PolyProblem
 from .exact import (
     ExactPoly,
     Monomial,
-    ProofFailure,
     add_into,
     as_fraction,
     evaluate,
-    exact_problem,
     is_psd,
     quadratic_form,
     rational,
-    solve_linear,
     times,
 )
-from .projection import project_certificate
-from .sos import SOSCertificate
-
-_MARGINS = (1e-10, 1e-8)
-"""Bound margins ``delta / max(1, |b|)`` tried in turn (each within the gap budget, which is checked)."""
-
-_GRID_BITS = 64
-"""Bits kept below a Gram matrix's largest entry when it is read as rationals (:func:`_rational_matrix`)."""
-
-_INDEFINITE = 1e-12
-"""A prepared Gram matrix with an eigenvalue below ``-_INDEFINITE * max(1, max |entry|)`` is not tried exactly."""
-
-_CLIP = 1e-13
-"""Relative eigenvalue floor of a localizing Gram matrix projected onto the PSD cone."""
-
 
 # -- the proof -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -250,291 +202,3 @@ def check_proof(proof: Proof) -> bool:
     best = min(as_fraction(v) for v in proof.values)
     bound = as_fraction(proof.bound)
     return best - bound <= Fraction(proof.gap_tol) * max(Fraction(1), abs(bound))
-
-
-# -- making the proof from a floating-point certificate -------------------------------------------
-def _rational_matrix(gram: NDArray[np.float64]) -> list[list[Any]]:
-    """The symmetric part of ``gram`` as rationals on the grid ``2^e Z`` with ``2^e`` about ``2^-_GRID_BITS``
-    times its largest entry: one small common denominator (the exact ``LDL^T`` then works on short
-    integers, not on the up to 1074-bit denominators of arbitrary floats), at a rounding far below
-    the eigenvalue margins, which the exact step absorbs like any other residual."""
-    sym = 0.5 * (gram + gram.T)
-    top = float(np.abs(sym).max(initial=0.0))
-    if top == 0.0 or not np.isfinite(top):
-        return [[rational(float(v)) for v in row] for row in sym]
-    e = math.frexp(top)[1] - _GRID_BITS
-    ints = np.rint(np.ldexp(sym, -e))
-    unit = rational(math.ldexp(1.0, e))
-    return [[rational(int(v)) * unit for v in row] for row in ints]
-
-
-def _clipped_certificate(certificate: SOSCertificate, margin: float, limits: Sequence[int] = ()) -> SOSCertificate:
-    """The first try at each margin: the bound lowered by ``margin * max(1, |bound|)`` and every Gram
-    matrix clipped onto the PSD cone, leaving the residual to the exact step's even spread (enough
-    when the Gram matrices are well inside the cone; :func:`~momentsos.certify.projection.project_certificate`
-    is the second try)."""
-    b = float(certificate.bound)
-    blocks = tuple(dataclasses.replace(block, gram=_clipped(block.gram)) for block in certificate.blocks)
-    return dataclasses.replace(certificate, bound=b - margin * max(1.0, abs(b)), blocks=blocks)
-
-
-def _clipped(gram: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``gram`` projected onto the PSD cone, eigenvalues floored at a small positive fraction of its norm."""
-    sym = 0.5 * (gram + gram.T)
-    if sym.size == 0:
-        return sym
-    w, v = np.linalg.eigh(sym)
-    floor = _CLIP * max(1.0, float(np.abs(w).max()))
-    return (v * np.maximum(w, floor)) @ v.T
-
-
-def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-            equalities: Sequence[ExactPoly] = (), multipliers: Sequence[ExactPoly] = (),
-            degree_limits: Sequence[int] = (),
-            localizing: Sequence[tuple[list[list[Any]], tuple[Monomial, ...], ExactPoly]] = ()) -> None:
-    """Make the identity exact: spread each residual monomial over the Gram entries of the first
-    sum-of-squares block whose pair sums reach it; divide a monomial reached by none by the leading
-    term of an equality ``h_i`` into its multiplier ``p_i`` (of degree at most ``degree_limits[i]``),
-    which moves the rest of ``h_i`` times that term back into the residual, at lower monomials in
-    graded order, so the division ends; and give what is still left to the localizing Gram matrices
-    by an exact linear solve (:func:`_solve_localizing`). :class:`ProofFailure` when a monomial can
-    go nowhere.
-
-    A row whose diagonal entry ends at zero or below must vanish in a PSD matrix (a monomial ``2b``
-    reached only by ``(b, b)`` with a zero coefficient: the face the Gram matrix lies on). Such rows
-    are emptied and what they held is spread again over the remaining rows, until none is left.
-    """
-    dropped: list[set[int]] = [set() for _ in targets]
-    pending = residual
-    while True:
-        leftover, reach = _spread(pending, targets, dropped)
-        rest, pending = _divide(leftover, equalities, multipliers, degree_limits)
-        if rest:
-            for a, c in _solve_localizing(rest, localizing, reach).items():
-                pending[a] = pending.get(a, 0) + c
-        for (gram, basis), gone in zip(targets, dropped):
-            for i in range(len(basis)):
-                if i in gone or gram[i][i] > 0:
-                    continue
-                gone.add(i)
-                for k in range(len(basis)):
-                    value = gram[i][k]
-                    if value != 0:
-                        for key in {(i, k), (k, i)}:
-                            gram[key[0]][key[1]] -= value
-                            a = tuple(x + y for x, y in zip(basis[key[0]], basis[key[1]]))
-                            pending[a] = pending.get(a, 0) + value
-        pending = {a: c for a, c in pending.items() if c != 0}
-        if not pending:
-            return
-
-
-def _graded(a: Monomial) -> tuple[int, tuple[int, ...]]:
-    return sum(a), a
-
-
-def _divide(leftover: ExactPoly, equalities: Sequence[ExactPoly], multipliers: Sequence[ExactPoly],
-            degree_limits: Sequence[int]) -> tuple[ExactPoly, ExactPoly]:
-    """Move monomials no sum-of-squares block reaches into the equality multipliers (see
-    :func:`_absorb`); returns the monomials no equality takes and what the division puts back."""
-    back: ExactPoly = {}
-    rest: ExactPoly = {}
-    leads = [max(h, key=_graded) for h in equalities]
-    for a in sorted(leftover, key=_graded, reverse=True):
-        c = leftover[a]
-        for h, p, lead, limit in zip(equalities, multipliers, leads, degree_limits):
-            shift = tuple(x - y for x, y in zip(a, lead))
-            if min(shift, default=0) < 0 or sum(shift) > limit:
-                continue
-            step = c / h[lead]
-            p[shift] = p.get(shift, 0) + step
-            if p[shift] == 0:
-                del p[shift]
-            for t, coefficient in h.items():
-                if t != lead:
-                    key = tuple(x + y for x, y in zip(shift, t))
-                    back[key] = back.get(key, 0) - step * coefficient
-            break
-        else:
-            rest[a] = c
-    return rest, {a: c for a, c in back.items() if c != 0}
-
-
-_EXACT_SYSTEM = 20_000
-"""Largest exact linear system (equations x unknowns) :func:`_solve_localizing` attempts."""
-
-
-def _solve_localizing(rest: ExactPoly, localizing: Sequence[tuple[list[list[Any]], tuple[Monomial, ...], ExactPoly]],
-                      reach: set[Monomial]) -> ExactPoly:
-    """Absorb ``rest`` (monomials no sum-of-squares block or equality takes) into the localizing
-    Gram matrices: one unknown per entry pair ``(i, k)`` of a block whose rows both have a positive
-    diagonal, contributing ``g_j (v_i v_k + v_k v_i)``; solved exactly so that the monomials outside
-    ``reach`` match ``rest``. The entries are changed in place and the part of the change on
-    monomials inside ``reach`` is returned, negated, for the sum-of-squares blocks to take."""
-    columns: list[tuple[list[Any], int, int, ExactPoly]] = []
-    for gram, basis, g in localizing:
-        live = [i for i in range(len(basis)) if gram[i][i] > 0]
-        for ii, i in enumerate(live):
-            for k in live[ii:]:
-                pair = tuple(x + y for x, y in zip(basis[i], basis[k]))
-                factor = 1 if i == k else 2
-                columns.append((gram, i, k, {tuple(x + y for x, y in zip(pair, t)): factor * c for t, c in g.items()}))
-    outside = set(rest)
-    for *_, poly in columns:
-        outside.update(a for a in poly if a not in reach)
-    useful = [col for col in columns if any(a in outside for a in col[3])]
-    if not all(any(a in col[3] for col in useful) for a in rest):
-        a = next(a for a in rest if not any(a in col[3] for col in useful))
-        raise ProofFailure(f"the residual monomial with exponents {list(a)} lies outside every Gram basis "
-                           "and no leading term of an equality divides it")
-    order = sorted(outside, key=_graded)
-    if len(order) * len(useful) > _EXACT_SYSTEM:
-        raise ProofFailure(f"the residual outside the sum-of-squares bases needs an exact {len(order)} x {len(useful)} "
-                           "linear solve over the localizing Gram matrices, larger than attempted")
-    zero = rational(0)
-    matrix = [[col[3].get(a, zero) for col in useful] for a in order]
-    x = solve_linear(matrix, [rest.get(a, zero) for a in order])
-    if x is None:
-        raise ProofFailure("the residual outside the sum-of-squares bases is not in the span of the "
-                           "localizing terms (an exact linear solve found no solution)")
-    back: ExactPoly = {}
-    for (gram, i, k, poly), value in zip(useful, x):
-        if value == 0:
-            continue
-        gram[i][k] += value
-        if i != k:
-            gram[k][i] += value
-        for a, c in poly.items():
-            if a in reach:
-                back[a] = back.get(a, 0) - value * c
-    return back
-
-
-def _spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-            dropped: list[set[int]]) -> tuple[ExactPoly, set[Monomial]]:
-    """Spread what the Gram blocks reach; return the monomials none of them reaches, and the
-    monomials they reach."""
-    leftover: ExactPoly = {}
-    tables = []
-    reach: set[Monomial] = set()
-    for (gram, basis), gone in zip(targets, dropped):
-        pairs: dict[Monomial, list[tuple[int, int]]] = {}
-        for i, bi in enumerate(basis):
-            if i in gone:
-                continue
-            for k, bk in enumerate(basis):
-                if k not in gone:
-                    pairs.setdefault(tuple(x + y for x, y in zip(bi, bk)), []).append((i, k))
-        tables.append((gram, pairs))
-        reach.update(pairs)
-    for a, c in residual.items():
-        for gram, pairs in tables:
-            cells = pairs.get(a)
-            if cells:
-                share = c / len(cells)
-                for i, k in cells:
-                    gram[i][k] += share
-                break
-        else:
-            leftover[a] = c
-    return leftover, reach
-
-
-def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDArray[np.float64],
-          gap_tol: float, feas_tol: float) -> Proof:
-    """An exact proof that ``certificate``'s bound (lowered by a small margin) holds on ``problem``
-    and that the best of ``points`` attains it within ``gap_tol``; :class:`ProofFailure` says which
-    step failed. ``certificate`` and ``points`` are in ``problem``'s units."""
-    if certificate is None:
-        raise ProofFailure("no SOS certificate (the solver returned no dual matrices)")
-    f, gs, hs = exact_problem(problem)
-    exact_points = [tuple(rational(float(v)) for v in p) for p in np.atleast_2d(points)]
-    values = [evaluate(f, p) for p in exact_points]
-    feasible = [(p, v) for p, v in zip(exact_points, values) if _violation(gs, hs, p) <= Fraction(feas_tol)]
-    if not feasible:
-        raise ProofFailure("no minimizer is feasible within feas_tol when evaluated exactly")
-    best = min(as_fraction(v) for _, v in feasible)
-    if len(certificate.equalities) != len(hs):
-        raise ProofFailure("the certificate's equality multipliers do not match the problem's equalities")
-    # a multiplier p_i may reach the degree of the relaxation: that of the blocks' pair sums
-    top = max((2 * int(b.basis.sum(axis=1).max()) + b.multiplier.degree for b in certificate.blocks if b.size), default=0)
-    limits = [max(top - max(sum(t) for t in h), -1) for h in hs]
-    ineq_of = _inequality_indices(certificate, problem)
-    if all(j >= 0 for j in ineq_of):
-        raise ProofFailure("the certificate has no sum-of-squares block to absorb the rounding residual")
-    reason = "the Gram matrices are not exactly positive semidefinite at any margin tried"
-    trials = [(margin, prepare) for margin in _MARGINS for prepare in (_clipped_certificate, project_certificate)]
-    structural: set[Any] = set()  # preparations whose residual had nowhere to go: no margin helps them
-    for margin, prepare in trials:
-        if prepare in structural:
-            continue
-        projected = prepare(certificate, margin, limits)
-        low = min((float(np.linalg.eigvalsh(b.gram)[0]) for b in projected.blocks if b.size), default=0.0)
-        if low < -_INDEFINITE * max(1.0, max(float(np.abs(b.gram).max(initial=0.0)) for b in projected.blocks)):
-            # the exact step only spreads a residual at rounding level: it cannot repair this
-            reason = f"the Gram matrices are indefinite in floating point (smallest eigenvalue {low:.2e})"
-            continue
-        bound = rational(float(projected.bound))
-        if best - as_fraction(bound) > Fraction(gap_tol) * max(Fraction(1), abs(as_fraction(bound))):
-            reason = (f"the best point's exact value {float(best):.12g} is more than gap_tol above the "
-                      f"lowered bound {float(as_fraction(bound)):.12g}")
-            break
-        targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]] = []
-        fixed: list[tuple[int, list[list[Any]], tuple[Monomial, ...]]] = []
-        for block, j in zip(projected.blocks, ineq_of):
-            basis = tuple(tuple(int(e) for e in row) for row in block.basis)
-            if j < 0:
-                targets.append((_rational_matrix(block.gram), basis))
-            else:
-                fixed.append((j, _rational_matrix(block.gram), basis))
-        multipliers = [{tuple(int(e) for e in row): rational(float(c)) for row, c in
-                        zip(m.multiplier.exponents, m.multiplier.coefficients) if c != 0} for m in projected.equalities]
-        blocks = ([ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
-                  + [ProofBlock(j, basis, tuple(tuple(r) for r in gram)) for j, gram, basis in fixed])
-        residual = _identity_residual(f, bound, gs, hs, blocks, multipliers)
-        try:
-            _absorb(residual, targets, hs, multipliers, limits, [(gram, basis, gs[j]) for j, gram, basis in fixed])
-        except ProofFailure as exc:
-            reason = str(exc)
-            structural.add(prepare)
-            continue
-        blocks = ([ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
-                  + [ProofBlock(j, basis, tuple(tuple(r) for r in gram)) for j, gram, basis in fixed])
-        if any(_clearly_indefinite(blk.gram) for blk in blocks):  # a float look before the exact test
-            reason = "the Gram matrices are not exactly positive semidefinite at any margin tried"
-            continue
-        if all(is_psd(blk.gram) for blk in blocks):
-            return Proof(
-                variables=tuple(str(v) for v in problem.variables), objective=f, inequalities=tuple(gs),
-                equalities=tuple(hs), bound=bound, blocks=tuple(blocks),
-                equality_multipliers=tuple(multipliers), points=tuple(p for p, _ in feasible),
-                values=tuple(v for _, v in feasible), feas_tol=float(feas_tol), gap_tol=float(gap_tol),
-            )
-    raise ProofFailure(reason)
-
-
-def _clearly_indefinite(gram: Sequence[Sequence[Any]]) -> bool:
-    """Whether the rational ``gram``, rounded to floats, has an eigenvalue below ``-_INDEFINITE``
-    relative to its largest entry: far beyond rounding, so the exact test would fail too."""
-    if not gram:
-        return False
-    G = np.array([[float(v) for v in row] for row in gram])
-    scale = max(1.0, float(np.abs(G).max()))
-    return bool(np.linalg.eigvalsh(0.5 * (G + G.T))[0] < -_INDEFINITE * scale)
-
-
-def _inequality_indices(certificate: SOSCertificate, problem: PolyProblem) -> list[int]:
-    """For each block of ``certificate``: -1 for a sum of squares, else the index of its inequality."""
-    out = []
-    for block in certificate.blocks:
-        m = block.multiplier
-        if m.nterms == 1 and not m.exponents.any() and m.coefficients[0] == 1.0:
-            out.append(-1)
-            continue
-        for j, g in enumerate(problem.inequalities):
-            if g.nterms == m.nterms and np.array_equal(g.exponents, m.exponents) and np.array_equal(g.coefficients, m.coefficients):
-                out.append(j)
-                break
-        else:
-            raise ProofFailure("a block's multiplier is none of the problem's inequalities")
-    return out

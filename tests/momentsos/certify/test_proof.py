@@ -90,7 +90,8 @@ def test_the_projection_removes_the_residual_and_keeps_the_gram_matrices_psd():
 
 
 def test_a_monomial_only_an_inequality_reaches_goes_into_its_gram_matrix():
-    from momentsos.certify.proof import ProofBlock, _absorb, _identity_residual
+    from momentsos.certify.proof import ProofBlock, _identity_residual
+    from momentsos.certify.rounding import _absorb
 
     q = rational
     g = {(2,): q(-1), (0,): q(1)}                      # 1 - x^2, leading term -x^2
