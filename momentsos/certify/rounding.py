@@ -55,7 +55,7 @@ from .exact import (
     rational,
     solve_linear,
 )
-from .projection import project_certificate
+from .projection import is_sum_of_squares, project_certificate
 from .proof import Proof, ProofBlock, _identity_residual, _violation
 from .sos import SOSCertificate
 
@@ -349,7 +349,7 @@ def _inequality_indices(certificate: SOSCertificate, problem: PolyProblem) -> li
     out = []
     for block in certificate.blocks:
         m = block.multiplier
-        if m.nterms == 1 and not m.exponents.any() and m.coefficients[0] == 1.0:
+        if is_sum_of_squares(block):
             out.append(-1)
             continue
         for j, g in enumerate(problem.inequalities):
