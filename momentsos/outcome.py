@@ -19,7 +19,7 @@ from .certify.atoms import Certificate
 from .certify.extraction import Extraction
 from .certify.sos import SOSCertificate, relaxation_certificate
 from .certify.sparse import SparseCertificate
-from .options import Options
+from .options import MAX_GAP_TOL, Options
 from .relax.dense import MomentRelaxation
 from .relax.report import SparsityReport
 from .result import PolyOptResult, SolverStats, Status, status_message
@@ -83,6 +83,9 @@ def solve_relaxation(relaxation: MomentRelaxation, spec: SolverSpec, opts: Optio
             status, reason = Status.INACCURATE, "large_moments"
         elif certificate is not None and certificate.verified:
             status, reason = Status.CERTIFIED, getattr(certificate, "method", "")
+            sos = _certificate_of(relaxation, sol) if opts.certify else None
+            if sos is not None and _residual_shift(sos, certificate) > MAX_GAP_TOL * max(1.0, abs(sos.bound)):
+                status, reason = Status.INACCURATE, "residual_far"
         elif _point_beats_bound(certificate, sol.lower_bound, opts.gap_tol):
             status, reason = Status.INACCURATE, "bound_exceeded"
         else:
@@ -134,6 +137,23 @@ def _point_beats_bound(certificate: Certificate | None, bound: float | None, gap
     if certificate is None or certificate.upper_bound is None or bound is None:
         return False
     return certificate.upper_bound < bound - gap_tol * max(1.0, abs(bound))
+
+
+def _residual_shift(sos: SOSCertificate, certificate: Certificate) -> float:
+    """How far the residual ``r`` of the SOS identity ``f - b = sigma + r`` can move the bound on the
+    box ``|x_i| <= rho``, ``rho = max(1, max |x*_i|)`` over the atoms ``x*``: ``sum_a |r_a| rho^|a|``.
+    A solve is certified only when it is below ``MAX_GAP_TOL * max(1, |b|)``, the loosest gap allowed.
+
+    A certificate is a lower bound only where its residual is small. With an infimum that is not
+    attained the solver stops at atoms far out, where a residual of ``1e-7`` in the coefficients
+    is worth ``1e-1`` in value: such a solve certifies nothing, whatever the solver reported. (The
+    exact proof, :mod:`momentsos.certify.rounding`, is what certifies; this float test only keeps
+    a solve that cannot be proved from being called accurate.)
+    """
+    points = [a.point for a in certificate.atoms]
+    rho = max([1.0] + [float(np.abs(p).max(initial=0.0)) for p in points])
+    r = sos.residual
+    return float(np.sum(np.abs(r.coefficients) * rho ** r.exponents.sum(axis=1).astype(np.float64)))
 
 
 def _sparsity_report(relaxation: MomentRelaxation, certificate: Certificate | None) -> SparsityReport | None:

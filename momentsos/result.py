@@ -62,6 +62,10 @@ _MESSAGES: dict[tuple[Status, str], str] = {
     (Status.UNBOUNDED, ""): "The relaxation is unbounded below; add a bound (e.g. a ball constraint) or raise the order.",
     (Status.INACCURATE, ""): "The solver returned an inaccurate solution: the bound is approximate and not certified.",
     (Status.INACCURATE, "large_moments"): "Moments are very large: the relaxation may be unbounded; add a ball constraint.",
+    (Status.INACCURATE, "residual_far"): (
+        "The SOS certificate's residual is not small where the minimizers lie (far from the origin): the solve "
+        "is inaccurate, typical of an infimum that is not attained; the bound is approximate."
+    ),
     (Status.INACCURATE, "bound_exceeded"): (
         "A feasible extracted point lies below the reported lower bound: the solve is inaccurate and the bound invalid."
     ),
