@@ -4,7 +4,7 @@ A solver's SOS certificate ``f - b = sum_j g_j v_j^T Q_j v_j + sum_i h_i p_i + r
 ``r`` of the size of its dual infeasibility (about ``1e-10`` relative), while the Gram matrices of
 a problem with several minimizers, or with a minimizer on the boundary, have eigenvalues as small
 as ``1e-12``. Spreading ``r`` evenly over the Gram entries (the exact step of
-:mod:`momentsos.certify.proof`) then leaves them indefinite. This module removes ``r`` first, in
+:mod:`momentsos.certify.rounding`) then leaves them indefinite. This module removes ``r`` first, in
 floating point, by the smallest correction in the metric of the Gram matrices themselves:
 
 .. math::
@@ -42,7 +42,7 @@ from ..polynomial import Polynomial
 from ..sdp.schur import Block, SchurAssembler
 from .sos import EqualityMultiplier, GramBlock, SOSCertificate
 
-__all__ = ["project_certificate", "is_sum_of_squares"]
+__all__ = ["CertificateProjection", "project_certificate", "is_sum_of_squares"]
 
 _ETA = 1e-6
 """Regularisation ``eta`` of the metric, relative to the largest Gram entry."""
@@ -63,46 +63,92 @@ def is_sum_of_squares(block: GramBlock) -> bool:
 def project_certificate(certificate: SOSCertificate, margin: float,
                         multiplier_degrees: Sequence[int] = ()) -> SOSCertificate:
     """``certificate`` with its bound lowered by ``margin * max(1, |bound|)`` and its residual
-    removed to rounding level by the correction described in the module notes.
+    removed to rounding level by the correction described in the module notes (one use of
+    :class:`CertificateProjection`)."""
+    return CertificateProjection(certificate, multiplier_degrees)(margin)
+
+
+_PASSES = 3
+"""Most corrections :class:`CertificateProjection` makes in turn."""
+
+
+class CertificateProjection:
+    """The correction of the module notes for one certificate, at any margin.
 
     ``multiplier_degrees[i]`` bounds the degree of the correction of equality ``i``'s multiplier
-    (default: that of its present multiplier). Rows forced to zero come back as zero rows. The
-    result is a floating-point certificate; only :func:`momentsos.certify.proof.prove` makes it a proof.
+    (default: that of its present multiplier). The linear maps of the identity (Gram entries and
+    multiplier coefficients to the coefficients of the monomials they reach) are built once and
+    serve every margin and every pass.
     """
-    bound = float(certificate.bound) - margin * max(1.0, abs(float(certificate.bound)))
-    grams = [_psd_floor(b.gram) for b in certificate.blocks]
-    blocks = [dataclasses.replace(b, gram=g) for b, g in zip(certificate.blocks, grams)]
-    start = dataclasses.replace(certificate, bound=bound, blocks=tuple(blocks))
-    residual = start.residual
-    nvars = residual.nvars
-    eq_bases = []
-    for i, e in enumerate(certificate.equalities):
-        limit = multiplier_degrees[i] if i < len(multiplier_degrees) else e.multiplier.degree
-        eq_bases.append(_monomials_up_to(nvars, max(int(limit), -1)))
-    # every monomial any term of the identity can reach, indexed once
-    keys = [residual.exponents]
-    for b in blocks:
-        keys.append(_pair_terms(b.basis, b.multiplier)[0])
-    for e, basis in zip(certificate.equalities, eq_bases):
-        keys.append(_shifted(basis, e.equality)[0])
-    allrows = np.vstack([k for k in keys if len(k)]) if any(len(k) for k in keys) else np.zeros((0, nvars), np.int64)
-    monomials, _ = _unique_rows(allrows)
-    m = len(monomials)
 
-    def index(rows: NDArray[np.int64]) -> NDArray[np.int64]:
-        return _lookup(monomials, rows)
+    def __init__(self, certificate: SOSCertificate, multiplier_degrees: Sequence[int] = ()) -> None:
+        self.certificate = certificate
+        nvars = certificate.objective.nvars
+        self.eq_bases = []
+        for i, e in enumerate(certificate.equalities):
+            limit = multiplier_degrees[i] if i < len(multiplier_degrees) else e.multiplier.degree
+            self.eq_bases.append(_monomials_up_to(nvars, max(int(limit), -1)))
+        # every monomial any term of the identity can reach, indexed once
+        keys = [certificate.objective.exponents, np.zeros((1, nvars), np.int64)]
+        for b in certificate.blocks:
+            keys.append(_pair_terms(b.basis, b.multiplier)[0])
+        for e, basis in zip(certificate.equalities, self.eq_bases):
+            keys.append(_shifted(basis, e.equality)[0])
+            keys.append((e.equality * e.multiplier).exponents)
+        self.monomials, _ = _unique_rows(np.vstack([k for k in keys if len(k)]))
+        m = len(self.monomials)
+        self.patterns = []  # per block: sparse (s^2, m) map of vec(E) to coefficients
+        for b in certificate.blocks:
+            rows, coef, entry = _pair_terms(b.basis, b.multiplier)
+            s = b.size
+            self.patterns.append(sparse.csr_matrix((coef, (entry, self.index(rows))), shape=(s * s, m)))
+        self.eq_maps = []  # per equality: sparse (q, m) map of multiplier coefficients to coefficients
+        for e, basis in zip(certificate.equalities, self.eq_bases):
+            rows, coef, entry = _shifted(basis, e.equality)
+            self.eq_maps.append(sparse.csr_matrix((coef, (entry, self.index(rows))), shape=(len(basis), m)))
+        self.eq_gram = [(M.T @ M).toarray() for M in self.eq_maps]
 
-    patterns = []  # per block: sparse (s^2, m) map of vec(E) to coefficients
-    for b in blocks:
-        rows, coef, entry = _pair_terms(b.basis, b.multiplier)
-        s = b.size
-        patterns.append(sparse.csr_matrix((coef, (entry, index(rows))), shape=(s * s, m)))
-    eq_maps = []  # per equality: sparse (q, m) map of multiplier coefficients to coefficients
-    for e, basis in zip(certificate.equalities, eq_bases):
-        rows, coef, entry = _shifted(basis, e.equality)
-        eq_maps.append(sparse.csr_matrix((coef, (entry, index(rows))), shape=(len(basis), m)))
+    def index(self, rows: NDArray[np.int64]) -> NDArray[np.int64]:
+        return _lookup(self.monomials, rows)
+
+    def __call__(self, margin: float) -> SOSCertificate:
+        """The certificate with its bound lowered by ``margin * max(1, |bound|)``, corrected in
+        turn (at most ``_PASSES`` times) while each correction shrinks the residual: one solves a
+        linearisation whose metric is the Gram matrices before it. Rows forced to zero come back
+        as zero rows. A floating-point certificate; only :func:`momentsos.certify.rounding.prove`
+        makes it a proof."""
+        out = self._once(self.certificate, margin)
+        size = _residual_size(out)
+        for _ in range(_PASSES - 1):
+            if size == 0.0:
+                break
+            again = self._once(out, 0.0)
+            again_size = _residual_size(again)
+            if not again_size < 0.5 * size:
+                break
+            out, size = again, again_size
+        return out
+
+    def _once(self, certificate: SOSCertificate, margin: float) -> SOSCertificate:
+        bound = float(certificate.bound) - margin * max(1.0, abs(float(certificate.bound)))
+        grams = [_psd_floor(b.gram) for b in certificate.blocks]
+        blocks = [dataclasses.replace(b, gram=g) for b, g in zip(certificate.blocks, grams)]
+        residual = dataclasses.replace(certificate, bound=bound, blocks=tuple(blocks)).residual
+        return _corrected(certificate, bound, blocks, grams, residual, self)
+
+
+def _residual_size(certificate: SOSCertificate) -> float:
+    return float(np.abs(certificate.residual.coefficients).max(initial=0.0))
+
+
+def _corrected(certificate: SOSCertificate, bound: float, blocks: list[GramBlock], grams: list[NDArray[np.float64]],
+               residual: Polynomial, maps: CertificateProjection) -> SOSCertificate:
+    """One correction: ``certificate`` with ``bound``, the floored ``grams`` of ``blocks``, and
+    ``residual`` removed by the least correction in the metric of the Gram matrices."""
+    m = len(maps.monomials)
+    patterns, eq_maps, eq_bases = maps.patterns, maps.eq_maps, maps.eq_bases
     r = np.zeros(m)
-    np.add.at(r, index(residual.exponents), residual.coefficients)
+    np.add.at(r, maps.index(residual.exponents), residual.coefficients)
 
     keep = [np.ones(b.size, bool) for b in blocks]
     r = _drop_forced_rows(blocks, grams, patterns, eq_maps, keep, r)
@@ -125,9 +171,8 @@ def project_certificate(certificate: SOSCertificate, margin: float,
         Ls.append(L)
         reduced.append((idx, Pk, W))
     H = SchurAssembler(schur_blocks, m).assemble(Ws, [L.T for L in Ls], Ls, Ws) if schur_blocks else np.zeros((m, m))
-    for M in eq_maps:
-        Md = M.toarray()
-        H += omega * (Md.T @ Md)
+    for G in maps.eq_gram:
+        H += omega * G
     mu = _solve(0.5 * (H + H.T), r)
 
     new_blocks = []

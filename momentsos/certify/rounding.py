@@ -55,13 +55,13 @@ from .exact import (
     rational,
     solve_linear,
 )
-from .projection import is_sum_of_squares, project_certificate
+from .projection import CertificateProjection, is_sum_of_squares
 from .proof import Proof, ProofBlock, _identity_residual, _violation
 from .sos import SOSCertificate
 
 __all__ = ["prove", "ProofFailure"]
 
-_MARGINS = (1e-10, 1e-8)
+_MARGINS = (1e-10, 1e-8, 1e-7)
 """Bound margins ``delta / max(1, |b|)`` tried in turn (each within the gap budget, which is checked)."""
 
 _GRID_BITS = 64
@@ -89,7 +89,7 @@ def _rational_matrix(gram: NDArray[np.float64]) -> list[list[Any]]:
     return [[rational(int(v)) * unit for v in row] for row in ints]
 
 
-def _clipped_certificate(certificate: SOSCertificate, margin: float, limits: Sequence[int] = ()) -> SOSCertificate:
+def _clipped_certificate(certificate: SOSCertificate, margin: float) -> SOSCertificate:
     """The first try at each margin: the bound lowered by ``margin * max(1, |bound|)`` and every Gram
     matrix clipped onto the PSD cone, leaving the residual to the exact step's even spread (enough
     when the Gram matrices are well inside the cone; :func:`~momentsos.certify.projection.project_certificate`
@@ -284,12 +284,22 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
     if all(j >= 0 for j in ineq_of):
         raise ProofFailure("the certificate has no sum-of-squares block to absorb the rounding residual")
     reason = "the Gram matrices are not exactly positive semidefinite at any margin tried"
-    trials = [(margin, prepare) for margin in _MARGINS for prepare in (_clipped_certificate, project_certificate)]
+    projection: list[CertificateProjection] = []  # built on first use, for every margin
+
+    def project(margin: float) -> SOSCertificate:
+        if not projection:
+            projection.append(CertificateProjection(certificate, limits))
+        return projection[0](margin)
+
+    def clip(margin: float) -> SOSCertificate:
+        return _clipped_certificate(certificate, margin)
+
+    trials = [(margin, prepare) for margin in _MARGINS for prepare in (clip, project)]
     structural: set[Any] = set()  # preparations whose residual had nowhere to go: no margin helps them
     for margin, prepare in trials:
         if prepare in structural:
             continue
-        projected = prepare(certificate, margin, limits)
+        projected = prepare(margin)
         low = min((float(np.linalg.eigvalsh(b.gram)[0]) for b in projected.blocks if b.size), default=0.0)
         if low < -_INDEFINITE * max(1.0, max(float(np.abs(b.gram).max(initial=0.0)) for b in projected.blocks)):
             # the exact step only spreads a residual at rounding level: it cannot repair this

@@ -59,9 +59,31 @@ def test_exact_psd_test_agrees_with_the_definition():
 
 
 def test_a_certificate_that_cannot_be_made_exact_says_why():
-    res = ms.minimize(4*x**2 - sp.Rational(21, 10)*x**4 + x**6/3 + x*y - 4*y**2 + 4*y**4)
+    # Rosenbrock on the dense basis: the block of (y, x^2) is forced exactly singular by the identity,
+    # a face that neither the margin nor the projection can open
+    res = ms.minimize((1 - x)**2 + 100*(y - x**2)**2, sparsity="none")
     assert res.status is ms.Status.CERTIFIED
     assert (res.proof is not None and ms.check_proof(res.proof)) or res.proof_note.startswith("no exact proof")
+
+
+def test_the_dense_six_hump_camel_is_proved():
+    # the forced rows of the dense basis (y^3, x y^2, x^2 y) are emptied, and the margin 1e-7 gives
+    # the two minimizers' monomial vectors room
+    res = ms.minimize(4*x**2 - sp.Rational(21, 10)*x**4 + x**6/3 + x*y - 4*y**2 + 4*y**4, sparsity="none")
+    assert res.status is ms.Status.CERTIFIED and len(res.atoms) == 2
+    assert res.proof is not None and ms.check_proof(res.proof)
+    assert -1.0316284535 - 2e-6 < res.proof.lower_bound <= -1.0316284534
+
+
+def test_maxcut_on_the_five_cycle_is_proved_after_repeated_projection():
+    # x_i^2 = 1 on an odd cycle: one correction leaves a residual of 1e-12, the second one 1e-16
+    from momentsos import problems
+
+    named = problems.get("maxcut_c5")
+    res = ms.minimize(named.problem())
+    assert res.status is ms.Status.CERTIFIED
+    assert res.proof is not None and ms.check_proof(res.proof)
+    assert res.proof.lower_bound <= named.optimum <= res.proof.upper_bound
 
 
 def test_two_minimizers_are_proved_after_the_projection():
@@ -76,7 +98,7 @@ def test_two_minimizers_are_proved_after_the_projection():
 def test_the_projection_removes_the_residual_and_keeps_the_gram_matrices_psd():
     import numpy as np
 
-    from momentsos.certify.projection import project_certificate
+    from momentsos.certify.projection import CertificateProjection, project_certificate
 
     res = ms.minimize(4*x**2 - sp.Rational(21, 10)*x**4 + x**6/3 + x*y - 4*y**2 + 4*y**4, sparsity="newton")
     cert = res.certificate
@@ -85,6 +107,8 @@ def test_the_projection_removes_the_residual_and_keeps_the_gram_matrices_psd():
     assert moved.bound == pytest.approx(cert.bound - 1e-9 * abs(cert.bound), rel=0, abs=1e-15)
     assert moved.residual_norm < 1e-12
     assert moved.min_eigenvalue > -1e-13
+    once = CertificateProjection(cert)._once(cert, 1e-9)
+    assert moved.residual_norm <= once.residual_norm  # a second correction only runs when it shrinks the residual
     # the correction is small: the Gram matrices move by about the residual, not more
     assert np.abs(moved.blocks[0].gram - cert.blocks[0].gram).max() < 1e-6
 
