@@ -45,7 +45,9 @@ from .sos import EqualityMultiplier, GramBlock, SOSCertificate
 __all__ = ["CertificateProjection", "project_certificate", "is_sum_of_squares"]
 
 _ETA = 1e-6
-"""Regularisation ``eta`` of the metric, relative to the largest Gram entry."""
+"""Regularisation ``eta`` of the metric, relative to the largest Gram entry: the default. A smaller
+one protects eigenvalues below ``eta`` (a localizing block's near-kernel) at the price of a less
+well-conditioned Schur complement, which the repeated passes make up for."""
 
 _FLOOR = 1e-13
 """Relative eigenvalue floor of each Gram matrix projected onto the PSD cone before the correction."""
@@ -111,30 +113,30 @@ class CertificateProjection:
     def index(self, rows: NDArray[np.int64]) -> NDArray[np.int64]:
         return _lookup(self.monomials, rows)
 
-    def __call__(self, margin: float) -> SOSCertificate:
+    def __call__(self, margin: float, eta: float = _ETA) -> SOSCertificate:
         """The certificate with its bound lowered by ``margin * max(1, |bound|)``, corrected in
         turn (at most ``_PASSES`` times) while each correction shrinks the residual: one solves a
-        linearisation whose metric is the Gram matrices before it. Rows forced to zero come back
-        as zero rows. A floating-point certificate; only :func:`momentsos.certify.rounding.prove`
-        makes it a proof."""
-        out = self._once(self.certificate, margin)
+        linearisation whose metric is the Gram matrices before it, regularised by ``eta`` times
+        the largest Gram entry. Rows forced to zero come back as zero rows. A floating-point
+        certificate; only :func:`momentsos.certify.rounding.prove` makes it a proof."""
+        out = self._once(self.certificate, margin, eta)
         size = _residual_size(out)
         for _ in range(_PASSES - 1):
             if size == 0.0:
                 break
-            again = self._once(out, 0.0)
+            again = self._once(out, 0.0, eta)
             again_size = _residual_size(again)
             if not again_size < 0.5 * size:
                 break
             out, size = again, again_size
         return out
 
-    def _once(self, certificate: SOSCertificate, margin: float) -> SOSCertificate:
+    def _once(self, certificate: SOSCertificate, margin: float, eta: float = _ETA) -> SOSCertificate:
         bound = float(certificate.bound) - margin * max(1.0, abs(float(certificate.bound)))
         grams = [_psd_floor(b.gram) for b in certificate.blocks]
         blocks = [dataclasses.replace(b, gram=g) for b, g in zip(certificate.blocks, grams)]
         residual = dataclasses.replace(certificate, bound=bound, blocks=tuple(blocks)).residual
-        return _corrected(certificate, bound, blocks, grams, residual, self)
+        return _corrected(certificate, bound, blocks, grams, residual, self, eta)
 
 
 def _residual_size(certificate: SOSCertificate) -> float:
@@ -142,7 +144,7 @@ def _residual_size(certificate: SOSCertificate) -> float:
 
 
 def _corrected(certificate: SOSCertificate, bound: float, blocks: list[GramBlock], grams: list[NDArray[np.float64]],
-               residual: Polynomial, maps: CertificateProjection) -> SOSCertificate:
+               residual: Polynomial, maps: CertificateProjection, eta: float) -> SOSCertificate:
     """One correction: ``certificate`` with ``bound``, the floored ``grams`` of ``blocks``, and
     ``residual`` removed by the least correction in the metric of the Gram matrices."""
     m = len(maps.monomials)
@@ -164,7 +166,7 @@ def _corrected(certificate: SOSCertificate, bound: float, blocks: list[GramBlock
         vec = (idx[:, None] * b.size + idx[None, :]).ravel()
         Pk = P[vec]
         G = g[np.ix_(idx, idx)]
-        W = G + _ETA * scale * np.eye(len(idx))
+        W = G + eta * scale * np.eye(len(idx))
         L = la.cholesky(W, lower=True, check_finite=False)
         schur_blocks.append(Block(sparse.hstack([sparse.csr_matrix((len(vec), 1)), Pk]).tocsc()))
         Ws.append(W)

@@ -64,6 +64,10 @@ __all__ = ["prove", "ProofFailure"]
 _MARGINS = (1e-10, 1e-8, 1e-7)
 """Bound margins ``delta / max(1, |b|)`` tried in turn (each within the gap budget, which is checked)."""
 
+_TIGHT_ETA = 1e-10
+"""The metric's regularisation in the last trial: small enough to protect the near-kernel of
+localizing blocks (eigenvalues about ``1e-10``) that the default one lets the correction cross."""
+
 _GRID_BITS = 64
 """Bits kept below a Gram matrix's largest entry when it is read as rationals (:func:`_rational_matrix`)."""
 
@@ -286,15 +290,21 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
     reason = "the Gram matrices are not exactly positive semidefinite at any margin tried"
     projection: list[CertificateProjection] = []  # built on first use, for every margin
 
-    def project(margin: float) -> SOSCertificate:
+    def maps() -> CertificateProjection:
         if not projection:
             projection.append(CertificateProjection(certificate, limits))
-        return projection[0](margin)
+        return projection[0]
+
+    def project(margin: float) -> SOSCertificate:
+        return maps()(margin)
+
+    def project_tight(margin: float) -> SOSCertificate:
+        return maps()(margin, _TIGHT_ETA)
 
     def clip(margin: float) -> SOSCertificate:
         return _clipped_certificate(certificate, margin)
 
-    trials = [(margin, prepare) for margin in _MARGINS for prepare in (clip, project)]
+    trials = [(margin, prepare) for margin in _MARGINS for prepare in (clip, project)] + [(_MARGINS[-1], project_tight)]
     structural: set[Any] = set()  # preparations whose residual had nowhere to go: no margin helps them
     for margin, prepare in trials:
         if prepare in structural:
