@@ -31,7 +31,7 @@ a zero diagonal entry has a zero row, so no correction may put anything there.
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import scipy.linalg as la
@@ -109,9 +109,28 @@ class CertificateProjection:
             rows, coef, entry = _shifted(basis, e.equality)
             self.eq_maps.append(sparse.csr_matrix((coef, (entry, self.index(rows))), shape=(len(basis), m)))
         self.eq_gram = [(M.T @ M).toarray() for M in self.eq_maps]
+        self._restricted: dict[bytes, Any] = {}
 
     def index(self, rows: NDArray[np.int64]) -> NDArray[np.int64]:
         return _lookup(self.monomials, rows)
+
+    def restricted(self, keep: Sequence[NDArray[np.bool_]]) -> tuple[SchurAssembler | None, list[tuple[NDArray, sparse.csr_matrix] | None]]:
+        """The Schur assembler of the blocks restricted to their kept rows, and per block the kept
+        rows with the map of their entries (None for a block with none), built once per pattern."""
+        key = b"".join(np.packbits(k).tobytes() + b"|" for k in keep)
+        if key not in self._restricted:
+            schur_blocks, kept_maps = [], []
+            for b, P, kept in zip(self.certificate.blocks, self.patterns, keep):
+                idx = np.flatnonzero(kept)
+                if len(idx) == 0:
+                    kept_maps.append(None)
+                    continue
+                Pk = P[(idx[:, None] * b.size + idx[None, :]).ravel()]
+                schur_blocks.append(Block(sparse.hstack([sparse.csr_matrix((Pk.shape[0], 1)), Pk]).tocsc()))
+                kept_maps.append((idx, Pk))
+            assembler = SchurAssembler(schur_blocks, len(self.monomials)) if schur_blocks else None
+            self._restricted[key] = (assembler, kept_maps)
+        return self._restricted[key]
 
     def __call__(self, margin: float, eta: float = _ETA) -> SOSCertificate:
         """The certificate with its bound lowered by ``margin * max(1, |bound|)``, corrected in
@@ -157,22 +176,18 @@ def _corrected(certificate: SOSCertificate, bound: float, blocks: list[GramBlock
 
     scale = max([1.0] + [float(np.abs(g).max(initial=0.0)) for g in grams])
     omega = scale * scale
-    schur_blocks, Ws, Ls, reduced = [], [], [], []
-    for b, g, P, kept in zip(blocks, grams, patterns, keep):
-        idx = np.flatnonzero(kept)
-        if len(idx) == 0:
+    assembler, maps_kept = maps.restricted(keep)
+    Ws, Ls, reduced = [], [], []
+    for g, kept in zip(grams, maps_kept):
+        if kept is None:
             reduced.append(None)
             continue
-        vec = (idx[:, None] * b.size + idx[None, :]).ravel()
-        Pk = P[vec]
-        G = g[np.ix_(idx, idx)]
-        W = G + eta * scale * np.eye(len(idx))
-        L = la.cholesky(W, lower=True, check_finite=False)
-        schur_blocks.append(Block(sparse.hstack([sparse.csr_matrix((len(vec), 1)), Pk]).tocsc()))
+        idx, Pk = kept
+        W = g[np.ix_(idx, idx)] + eta * scale * np.eye(len(idx))
         Ws.append(W)
-        Ls.append(L)
+        Ls.append(la.cholesky(W, lower=True, check_finite=False))
         reduced.append((idx, Pk, W))
-    H = SchurAssembler(schur_blocks, m).assemble(Ws, [L.T for L in Ls], Ls, Ws) if schur_blocks else np.zeros((m, m))
+    H = assembler.assemble(Ws, [L.T for L in Ls], Ls, Ws) if assembler is not None else np.zeros((m, m))
     for G in maps.eq_gram:
         H += omega * G
     mu = _solve(0.5 * (H + H.T), r)
@@ -227,8 +242,7 @@ def _drop_forced_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float6
         reach = static.copy()
         for P, kept, b in zip(patterns, keep, blocks):
             live = np.repeat(kept, b.size) & np.tile(kept, b.size)
-            Pl = P[np.flatnonzero(live)]
-            reach += np.bincount(Pl.indices, minlength=r.shape[0])
+            reach += np.bincount(P.indices[np.repeat(live, np.diff(P.indptr))], minlength=r.shape[0])
         for k, (b, P, kept) in enumerate(zip(blocks, patterns, keep)):
             if not is_sum_of_squares(b):
                 continue
