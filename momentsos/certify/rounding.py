@@ -304,6 +304,7 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
     def clip(margin: float) -> SOSCertificate:
         return _clipped_certificate(certificate, margin)
 
+    # the narrowest margin first (the tightest bound), the cheapest preparation first at each
     trials = [(margin, prepare) for margin in _MARGINS for prepare in (clip, project)] + [(_MARGINS[-1], project_tight)]
     structural: set[Any] = set()  # preparations whose residual had nowhere to go: no margin helps them
     for margin, prepare in trials:
