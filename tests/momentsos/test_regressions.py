@@ -82,3 +82,19 @@ def test_an_unattained_planted_infimum_is_not_certified():
     assert res.status is not ms.Status.CERTIFIED
     if res.status is ms.Status.BOUND_ONLY:
         assert res.lower_bound <= p.optimum + 1e-6
+
+
+def test_an_unattained_infimum_gets_no_accurate_bound_above_it():
+    """Campaign seed 41 once gave this unattained infimum (-0.69324) the BOUND_ONLY bound -0.68757 at
+    order 3: Clarabel said optimal, the moments reached 8.6e5, and the residual's 3.5e-7 coefficients
+    weighed by them move the bound by 0.3."""
+    from momentsos.testing import check_answer, planted_problem
+
+    p = planted_problem("unattained", 3, 1447081624, degree=2)  # as planted_suite(2000, 41, ...) draws it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ms.minimize(p.problem, max_order=p.max_order)
+    assert check_answer(p, res) != "wrong"
+    assert res.status is not ms.Status.CERTIFIED
+    if res.status is ms.Status.BOUND_ONLY:
+        assert res.lower_bound <= p.optimum + 1e-6

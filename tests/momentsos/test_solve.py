@@ -109,13 +109,13 @@ def test_hierarchy_keeps_every_visited_bound():
 def test_certify_false_returns_the_same_bound_and_nothing_else(sparsity):
     # min (x - 1)^2 + (y + 2)^2 + x^2 y^2 ... a problem every sparsity mode accepts; the bound of the
     # SDP does not depend on what is done with its solution afterwards, except that a proven bound is
-    # the SDP's lowered by the proof's margin (at most 1e-8 relative)
+    # the SDP's lowered by the proof's margin (at most 1e-7 relative)
     f = (x - 1) ** 2 + (y + 2) ** 4 + x**2 * y**2
     full = ms.minimize(f, order=2, solver="CLARABEL", sparsity=sparsity)
     bound = ms.minimize(f, order=2, solver="CLARABEL", sparsity=sparsity, certify=False)
     assert full.status is Status.CERTIFIED
     assert bound.status is Status.BOUND_ONLY and "certify=False" in bound.message
-    margin = 1e-8 * max(1.0, abs(bound.lower_bound)) if full.proof is not None else 0.0
+    margin = 1e-7 * max(1.0, abs(bound.lower_bound)) if full.proof is not None else 0.0
     assert bound.lower_bound - margin - 1e-9 <= full.lower_bound <= bound.lower_bound + 1e-9
     assert bound.extraction is ms.ExtractionOutcome.NOT_ATTEMPTED
     assert bound.flatness is None and bound.atoms == () and bound.x is None
