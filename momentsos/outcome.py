@@ -76,6 +76,7 @@ def solve_relaxation(relaxation: MomentRelaxation, spec: SolverSpec, opts: Optio
                 face_note = " (flat after a minimum-trace re-solve on the optimal face; other minimizers may exist)"
     extraction_time = time.perf_counter() - start - face_wall  # the re-solve counts as solver time
 
+    sos = _certificate_of(relaxation, sol) if opts.certify else None
     if sol.status is SolverStatus.OPTIMAL:
         # very large moments come from a relaxation that is unbounded or whose infimum is not
         # attained: its "bound" may be wrong, so atoms that meet it prove nothing
@@ -87,10 +88,9 @@ def solve_relaxation(relaxation: MomentRelaxation, spec: SolverSpec, opts: Optio
             status, reason = Status.INACCURATE, "bound_exceeded"
         else:
             status, reason = Status.BOUND_ONLY, extraction.outcome.value
-        if status in (Status.CERTIFIED, Status.BOUND_ONLY) and opts.certify:
-            sos = _certificate_of(relaxation, sol)
-            if sos is not None and _residual_shift(relaxation, sol, sos, certificate) > MAX_GAP_TOL * max(1.0, abs(sos.bound)):
-                status, reason = Status.INACCURATE, "residual_far"
+        if (status in (Status.CERTIFIED, Status.BOUND_ONLY) and sos is not None
+                and _residual_shift(relaxation, sol, sos, certificate) > MAX_GAP_TOL * max(1.0, abs(sos.bound))):
+            status, reason = Status.INACCURATE, "residual_far"
     else:
         status = {
             SolverStatus.INACCURATE: Status.INACCURATE,
@@ -128,7 +128,7 @@ def solve_relaxation(relaxation: MomentRelaxation, spec: SolverSpec, opts: Optio
         solver=stats,
         problem=problem,
         sparsity=_sparsity_report(relaxation, certificate),
-        certificate=_certificate_of(relaxation, sol) if opts.certify else None,
+        certificate=sos,
     )
 
 

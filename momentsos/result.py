@@ -63,8 +63,9 @@ _MESSAGES: dict[tuple[Status, str], str] = {
     (Status.INACCURATE, ""): "The solver returned an inaccurate solution: the bound is approximate and not certified.",
     (Status.INACCURATE, "large_moments"): "Moments are very large: the relaxation may be unbounded; add a ball constraint.",
     (Status.INACCURATE, "residual_far"): (
-        "The SOS certificate's residual is not small where the minimizers lie (far from the origin): the solve "
-        "is inaccurate, typical of an infimum that is not attained; the bound is approximate."
+        "The SOS certificate's residual is not small where the solve puts its mass (large moments, or minimizers "
+        "far from the origin): the solve is inaccurate, typical of an infimum that is not attained; the bound is "
+        "approximate."
     ),
     (Status.INACCURATE, "bound_exceeded"): (
         "A feasible extracted point lies below the reported lower bound: the solve is inaccurate and the bound invalid."
