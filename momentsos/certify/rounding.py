@@ -11,8 +11,10 @@ proof is made in the manner of Peyrl and Parrilo [PP08]:
    it is; or the residual removed to rounding level by the least correction in the metric of the
    Gram matrices (:mod:`momentsos.certify.projection`), needed when the Gram matrices have
    eigenvalues below the solver's residual (several minimizers, a sum of squares that is nearly
-   zero as in the paper's linf-mean loss). The Gram matrices and the multipliers ``p_i`` are then
-   read as the rationals their floats denote;
+   zero as in the paper's linf-mean loss). The margins run from the narrowest (the tightest bound)
+   to ``1e-7``; a last trial projects at the widest margin with the metric's regularisation at
+   ``1e-10`` rather than ``1e-6``, to keep localizing blocks' near-kernels. The Gram matrices and
+   the multipliers ``p_i`` are then read as the rationals their floats denote;
 2. the residual ``r = f - b' - sum_j g_j sigma_j - sum_i h_i p_i - sigma_0`` is computed exactly and
    absorbed: each monomial ``a`` of ``r`` reached by the pair sums of a sum-of-squares block is spread
    over its ``n_a`` entries ``(i, k)`` with ``b_i + b_k = a`` (``r_a / n_a`` each: the orthogonal
