@@ -139,12 +139,12 @@ class CertificateProjection:
         the largest Gram entry. Rows forced to zero come back as zero rows. A floating-point
         certificate; only :func:`momentsos.certify.rounding.prove` makes it a proof."""
         out = self._once(self.certificate, margin, eta)
-        size = _residual_size(out)
+        size = out.residual_norm
         for _ in range(_PASSES - 1):
             if size == 0.0:
                 break
             again = self._once(out, 0.0, eta)
-            again_size = _residual_size(again)
+            again_size = again.residual_norm
             if not again_size < 0.5 * size:
                 break
             out, size = again, again_size
@@ -156,10 +156,6 @@ class CertificateProjection:
         blocks = [dataclasses.replace(b, gram=g) for b, g in zip(certificate.blocks, grams)]
         residual = dataclasses.replace(certificate, bound=bound, blocks=tuple(blocks)).residual
         return _corrected(certificate, bound, blocks, grams, residual, self, eta)
-
-
-def _residual_size(certificate: SOSCertificate) -> float:
-    return float(np.abs(certificate.residual.coefficients).max(initial=0.0))
 
 
 def _corrected(certificate: SOSCertificate, bound: float, blocks: list[GramBlock], grams: list[NDArray[np.float64]],
