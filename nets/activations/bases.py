@@ -140,6 +140,7 @@ def _signed_chain(
     yield r_prev2, 1.0
     yield r_prev1, 1.0
     buffers = [torch.empty_like(t) for _ in range(3)] if degree >= 2 and reuse else []
+    scaled: dict[float, torch.Tensor] = {}  # functional mode: ``value * t`` once per distinct value
     for k in range(2, degree + 1):
         if b[k] == 0.0:
             rho.append(rho[k - 1])
@@ -152,7 +153,9 @@ def _signed_chain(
             if reuse:
                 out = torch.addcmul(r_prev2, t, r_prev1, value=value, out=buffers[k % 3])
             else:
-                out = torch.addcmul(r_prev2, t, r_prev1, value=value)
+                if value not in scaled:
+                    scaled[value] = t * value
+                out = r_prev2 + scaled[value] * r_prev1
         yield out, rho[k]
         r_prev2, r_prev1 = r_prev1, out
 

@@ -53,6 +53,18 @@ def _tropical_backward(x3, g3, intercepts, reuse: bool):
     return index, grad
 
 
+def _tropical_backward_fused(x3, grad, numerator, denominator, scale: float, reuse: bool):
+    """The whole backward in one compiled kernel: ``grad_x = s g (k*_p - k*_q)`` and the masked sums
+    of both intercept vectors (no intermediate tensor of the input's size leaves the kernel)."""
+    g3 = grad * scale
+    active, grad_p = _tropical_backward(x3, g3, numerator, reuse)
+    grad_q = None
+    if denominator is not None:
+        active_q, grad_q = _tropical_backward(x3, g3, denominator, reuse)
+        active, grad_q = active - active_q, -grad_q
+    return g3 * active, grad_p, grad_q
+
+
 class _TropicalFunction(torch.autograd.Function):
     """``scale * (max_k (k x + p_k) - max_k (k x + q_k))``; the second max is optional."""
 
@@ -75,8 +87,15 @@ class _TropicalFunction(torch.autograd.Function):
         per_channel = numerator.dim() == 2
         cdtype = _compute_dtype(x.dtype)
         x3 = _as_channels(x, numerator.shape[0] if per_channel else 1, per_channel).to(cdtype)
+        if ctx.fused:
+            p = (numerator if per_channel else numerator.unsqueeze(0)).to(cdtype)
+            q = None if denominator is None else (denominator if per_channel else denominator.unsqueeze(0)).to(cdtype)
+            kernel = _kernel(_tropical_backward_fused, True, ctx.scale)
+            grad_x, grad_p, grad_q = kernel(x3, grad_output.reshape(x3.shape).to(cdtype), p, q)
+            grads = [g if g is None else g.to(c.dtype).reshape(c.shape) for g, c in ((grad_p, numerator), (grad_q, denominator))]
+            return grad_x.to(x.dtype).reshape(x.shape), grads[0], grads[1], None, None
         g3 = grad_output.reshape(x3.shape).to(cdtype) * ctx.scale
-        kernel = _kernel(_tropical_backward, ctx.fused)
+        kernel = _kernel(_tropical_backward, False)
         grads = []
         slope = None
         for sign, intercepts in ((1.0, numerator), (-1.0, denominator)):

@@ -4,6 +4,7 @@ backward pass that recomputes the interval of each element instead of storing it
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import torch
@@ -26,56 +27,92 @@ def _shift(t: torch.Tensor, offset: int) -> torch.Tensor:
     return out
 
 
-def _shift_functional(t: torch.Tensor, offset: int) -> torch.Tensor:
-    """:func:`_shift` without in-place writes (for ``torch.compile``)."""
-    if offset == 0:
-        return t
-    channels = t.shape[1]
-    if offset > 0:
-        return torch.nn.functional.pad(t, (0, 0, offset, 0))[:, :channels]
-    return torch.nn.functional.pad(t, (0, 0, 0, -offset))[:, -offset:]
+#: Per-thread padded CPU buffers by (shape, dtype), most recent last (see :func:`_pad_channels`).
+_WORKSPACES = threading.local()
+#: Padded buffers kept per thread: one per distinct input shape of the last few calls.
+_WORKSPACE_LIMIT = 4
 
 
-def _tmaf_select(x3, levels, breakpoints, with_index: bool):
-    """Step functions ``alpha_d(x3)`` for every diagonal ``d`` by a chain of selections.
+def _pad_channels(t: torch.Tensor, width: int, *, transient: bool = False) -> torch.Tensor:
+    """``t`` with ``width`` zeros added at both ends of dimension 1, made outside the compiled
+    kernels so that their shifted reads are plain strided loads rather than masked ones.
 
-    ``levels`` has shape ``(D, C', m + 1)``.  Selecting (not summing level differences) keeps the
-    values bit-exact, so the ReLU / leaky-ReLU presets stay exact; ``index`` (optional, floating
-    point) counts the breakpoints strictly below each element, i.e. its interval.
+    With ``transient`` (the result is read only by the next kernel call) a CPU input is copied
+    into a per-thread buffer whose borders stay zero, reused across calls: one pass over ``t``
+    instead of zero-filling and page-faulting a fresh tensor on every call.  Other devices run
+    asynchronously, so there the copy is always a fresh tensor.
     """
-    alphas = [_column(levels[d], 0).expand_as(x3) for d in range(levels.shape[0])]
-    index = torch.zeros_like(x3) if with_index else None
-    for j in range(breakpoints.shape[0]):
-        above = x3 > breakpoints[j]  # intervals (s_j, s_{j+1}] are closed on the right
-        alphas = [torch.where(above, _column(levels[d], j + 1), alpha) for d, alpha in enumerate(alphas)]
-        if with_index:
-            index = index + above.to(x3.dtype)
-    return alphas, index
+    if width == 0:
+        return t
+    shape = (t.shape[0], t.shape[1] + 2 * width, *t.shape[2:])
+    if not transient or t.device.type != "cpu":
+        padded = t.new_empty(shape)
+        padded[:, :width].zero_()
+        padded[:, -width:].zero_()
+    else:
+        cache = getattr(_WORKSPACES, "buffers", None)
+        if cache is None:
+            cache = _WORKSPACES.buffers = {}
+        key = (shape, t.dtype)
+        padded = cache.pop(key, None)
+        if padded is None:
+            padded = t.new_zeros(shape)
+        cache[key] = padded  # most recently used last
+        while len(cache) > _WORKSPACE_LIMIT:
+            cache.pop(next(iter(cache)))
+    padded[:, width:-width].copy_(t)
+    return padded
 
 
-def _tmaf_forward_fused(x3, levels, breakpoints, offsets: tuple[int, ...], reuse: bool):
-    alphas, _ = _tmaf_select(x3, levels, breakpoints, False)
+def _tmaf_forward_fused(xpad, levels, breakpoints, offsets: tuple[int, ...], reuse: bool):
+    """``y_o = sum_d alpha_d(x_{o-d}) x_{o-d}`` from ``xpad`` (the input padded by ``max |d|`` zero
+    channels on both sides); per-channel ``levels`` are padded the same way.  The levels are
+    selected by a chain of comparisons, never by sums of level differences, so the values are
+    bit-exact (the ReLU and leaky-ReLU presets stay exact)."""
+    width = max(abs(o) for o in offsets)
+    channels = xpad.shape[1] - 2 * width
     y = None
-    for alpha, offset in zip(alphas, offsets):
-        term = _shift_functional(alpha * x3, offset)
+    for d, offset in enumerate(offsets):
+        start = width - offset  # output channel o reads source channel o - offset
+        source = xpad[:, start : start + channels]
+        own = levels[d] if levels.shape[1] == 1 else levels[d, start : start + channels]
+        alpha = _column(own, 0).expand_as(source)
+        for j in range(breakpoints.shape[0]):  # intervals (s_j, s_{j+1}] are closed on the right
+            alpha = torch.where(source > breakpoints[j], _column(own, j + 1), alpha)
+        term = alpha * source
         y = term if y is None else y + term
     return y
 
 
-def _tmaf_backward_fused(x3, g3, levels, breakpoints, offsets: tuple[int, ...], per_channel: bool, reuse: bool):
-    alphas, index = _tmaf_select(x3, levels, breakpoints, True)
+def _tmaf_backward_fused(x3, gpad, levels, breakpoints, offsets: tuple[int, ...], per_channel: bool, reuse: bool):
+    """Input and level gradients from ``gpad`` (the incoming gradient padded like ``xpad``).
+
+    With ``above_j = [x > s_j]`` (non-increasing in ``j`` for sorted breakpoints), the level
+    gradient of interval ``j`` is ``A_j - A_{j+1}`` where ``A_0 = sum w`` and ``A_j = sum w above_j``
+    for ``w = g_{i+d} x_i``: one multiply-add per breakpoint and diagonal instead of a comparison
+    and a selection per interval."""
+    width = max(abs(o) for o in offsets)
+    channels = x3.shape[1]
+    above = [(x3 > breakpoints[j]).to(x3.dtype) for j in range(breakpoints.shape[0])]
+
+    def total(t):
+        return _channel_sum(t) if per_channel else t.sum().reshape(1)
+
     grad_x = None
     grad_levels = []
-    for alpha, offset in zip(alphas, offsets):
-        g_source = _shift_functional(g3, -offset)  # element j feeds output j + offset
+    for d, offset in enumerate(offsets):
+        start = width + offset  # element i feeds output i + offset
+        g_source = gpad[:, start : start + channels]
+        own = levels[d]
+        alpha = _column(own, 0)
+        for j, step in enumerate(above):
+            alpha = alpha + (_column(own, j + 1) - _column(own, j)) * step
         term = g_source * alpha
         grad_x = term if grad_x is None else grad_x + term
         weighted = g_source * x3
-        per_interval = []
-        for j in range(levels.shape[-1]):
-            masked = torch.where(index == j, weighted, 0.0)
-            per_interval.append(_channel_sum(masked) if per_channel else masked.sum().reshape(1))
-        grad_levels.append(torch.stack(per_interval, dim=1))
+        cumulative = [total(weighted)] + [total(weighted * step) for step in above]
+        cumulative.append(torch.zeros_like(cumulative[0]))
+        grad_levels.append(torch.stack([cumulative[j] - cumulative[j + 1] for j in range(len(above) + 1)], dim=1))
     return grad_x, torch.stack(grad_levels)
 
 
@@ -97,8 +134,11 @@ class _TMAFFunction(torch.autograd.Function):
         x3 = _TMAFFunction._channels(x, levels, offsets, per_channel)
         cdtype = x3.dtype
         if fused:
+            width = max(abs(o) for o in offsets)
             levels3 = (levels if per_channel else levels.unsqueeze(1)).to(cdtype)
-            y = _kernel(_tmaf_forward_fused, True, offsets)(x3, levels3, breakpoints.to(cdtype))
+            levels3 = _pad_channels(levels3, width) if per_channel else levels3
+            xpad = _pad_channels(x3, width, transient=True)
+            y = _kernel(_tmaf_forward_fused, True, offsets)(xpad, levels3, breakpoints.to(cdtype))
         else:
             composite = _interval_index(x3, breakpoints.to(cdtype), levels.shape[-1], per_channel)
             y = None
@@ -120,7 +160,8 @@ class _TMAFFunction(torch.autograd.Function):
         if ctx.fused:
             levels3 = (levels if per_channel else levels.unsqueeze(1)).to(cdtype)
             kernel = _kernel(_tmaf_backward_fused, True, offsets, per_channel)
-            grad_x, grad_levels = kernel(x3, g3, levels3, breakpoints.to(cdtype))
+            gpad = _pad_channels(g3, max(abs(o) for o in offsets), transient=True)
+            grad_x, grad_levels = kernel(x3, gpad, levels3, breakpoints.to(cdtype))
             grad_levels = grad_levels.reshape(levels.shape)
         else:
             composite = _interval_index(x3, breakpoints.to(cdtype), levels.shape[-1], per_channel)

@@ -45,6 +45,10 @@ def test_fused_kernels_match_eager():
     x = torch.randn(32, 3, 5, generator=generator, dtype=torch.float64, requires_grad=True)
     for eager, fused in [
         (nets.HermiteActivation(4, 3), nets.HermiteActivation(4, 3, fused=True)),
+        (nets.FourierActivation(4, 3), nets.FourierActivation(4, 3, fused=True)),
+        (nets.FourierActivation(3), nets.FourierActivation(3, fused=True)),
+        (nets.PolynomialActivation(5, num_channels=3), nets.PolynomialActivation(5, num_channels=3, fused=True)),
+        (nets.TropicalActivation(4), nets.TropicalActivation(4, fused=True)),
         (nets.TropicalActivation(3, rational=True), nets.TropicalActivation(3, rational=True, fused=True)),
         (
             nets.TMAF(nets.gaussian_breakpoints(6), 3, structure="tridiagonal"),
@@ -75,3 +79,4 @@ def test_fused_tmaf_presets_are_exact():
     x[0, :4] = torch.tensor([0.0, -0.0, 1e-30, -1e-30])
     assert torch.equal(nets.TMAF.relu(fused=True)(x), torch.relu(x))
     assert torch.equal(nets.TMAF.leaky_relu(0.01, fused=True)(x), F.leaky_relu(x, 0.01))
+
