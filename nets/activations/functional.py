@@ -58,9 +58,10 @@ def _as_channels(x: torch.Tensor, num_channels: int, per_channel: bool) -> torch
 
 
 def _channel_dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """``sum_{n,l} a[n,c,l] * b[n,c,l]`` for each channel ``c`` of two ``(N, C, L)`` tensors."""
-    if a.shape[1] == 1 and a.is_contiguous() and b.is_contiguous() and b.shape == a.shape:
-        return torch.dot(a.reshape(-1), b.reshape(-1)).reshape(1)
+    """``sum_{n,l} a[n,c,l] * b[n,c,l]`` for each channel ``c`` of two ``(N, C, L)`` tensors.
+
+    Written as a product and a sum (not ``torch.dot``) so that a compiled kernel fuses every such
+    reduction into the loop that computes the terms."""
     return (a * b).sum(dim=(0, 2))
 
 

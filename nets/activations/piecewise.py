@@ -90,7 +90,9 @@ def _tmaf_backward_fused(x3, gpad, levels, breakpoints, offsets: tuple[int, ...]
     With ``above_j = [x > s_j]`` (non-increasing in ``j`` for sorted breakpoints), the level
     gradient of interval ``j`` is ``A_j - A_{j+1}`` where ``A_0 = sum w`` and ``A_j = sum w above_j``
     for ``w = g_{i+d} x_i``: one multiply-add per breakpoint and diagonal instead of a comparison
-    and a selection per interval."""
+    and a selection per interval.  Each difference carries the rounding of the tail sums (relative
+    to the sum over the intervals above, not over interval ``j`` alone), far below what gradient
+    descent notices."""
     width = max(abs(o) for o in offsets)
     channels = x3.shape[1]
     above = [(x3 > breakpoints[j]).to(x3.dtype) for j in range(breakpoints.shape[0])]

@@ -80,3 +80,33 @@ def test_fused_tmaf_presets_are_exact():
     assert torch.equal(nets.TMAF.relu(fused=True)(x), torch.relu(x))
     assert torch.equal(nets.TMAF.leaky_relu(0.01, fused=True)(x), F.leaky_relu(x, 0.01))
 
+
+
+@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("cl") is None, reason="torch.compile needs a C++ compiler")
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_fused_kernels_in_reduced_and_single_precision_match_float64(dtype):
+    """Fused kernels in float32 and bfloat16 (evaluated in float32) agree with the float64 eager
+    values and gradients to the precision of the input's dtype."""
+    generator = torch.Generator().manual_seed(3)
+    x64 = torch.randn(16, 6, 4, generator=generator, dtype=torch.float64)
+    tolerance = {"rtol": 3e-2, "atol": 3e-2} if dtype == torch.bfloat16 else {"rtol": 1e-4, "atol": 1e-4}
+    for make in (
+        lambda fused: nets.FourierActivation(5, fused=fused),
+        lambda fused: nets.TropicalActivation(4, rational=True, fused=fused),
+        lambda fused: nets.TMAF(nets.gaussian_breakpoints(6), structure="tridiagonal", fused=fused),
+    ):
+        reference, fused = make(False).double(), make(True)
+        with torch.no_grad():
+            for p in reference.parameters():
+                p.add_(0.3 * torch.randn(p.shape, generator=generator, dtype=torch.float64))
+        fused.load_state_dict(reference.state_dict())
+        fused = fused.to(dtype) if dtype != torch.bfloat16 else fused.float()
+        results = []
+        for module, x in ((reference, x64.clone()), (fused, x64.to(dtype))):
+            x.requires_grad_()
+            y = module(x)
+            assert y.dtype == x.dtype
+            (y.double() * torch.linspace(-1, 1, 4, dtype=torch.float64)).sum().backward()
+            results.append([y.detach().double(), x.grad.double(), *(p.grad.double() for p in module.parameters())])
+        for got, want in zip(results[1], results[0]):
+            torch.testing.assert_close(got, want, **tolerance)
