@@ -39,3 +39,21 @@ def test_every_variant_learns_bytes(name, one_thread):
     assert not result["diverged"]
     # from ln 256 = 5.55 nats: the byte frequencies of source code alone are worth more than 1.5 nats
     assert result["final_validation_loss"] < result["initial_validation_loss"] - 1.5
+
+
+def test_the_artefact_writes_its_table_report_and_plot(tmp_path, monkeypatch, one_thread):
+    """The quick artefact on a smaller model (the full quick run is in the all-artefacts test)."""
+    import csv
+
+    from paper_repro import kk25_gpt
+
+    tiny = dataclasses.replace(QUICK, layers=1, width=32, heads=2, context=32, steps=20, eval_every=10, eval_batches=1)
+    monkeypatch.setattr(kk25_gpt, "QUICK", tiny)
+    rows = kk25_gpt.run(tmp_path, quick=True, seed=0)
+    assert [row["variant"] for row in rows] == list(VARIANTS)
+    for suffix in (".csv", ".md", ".png"):
+        assert (tmp_path / f"gpt{suffix}").stat().st_size > 0
+    with (tmp_path / "gpt.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == len(rows)
+    report = (tmp_path / "gpt.md").read_text()
+    assert "[KK25]" in report and "arXiv:2502.01247" in report and "paper" in report

@@ -15,14 +15,13 @@ OUTPUTS = {
     "tmaf_oscillatory": "tmaf_oscillatory",
     "digits": "digits",
     "gd_vs_sos": "gd_vs_sos",
-    "gpt": "gpt",
 }
 # the [ZNT26] artefacts: smoke-tested on a reduced budget in test_zhang_repro.py (their --quick takes minutes)
 ZHANG = {"table1", "table2", "table3", "table4", "table5", "figure1", "noise_sweep", "weights"}
-# artefacts with a test module of their own, on a narrowed run (test_warm_start.py)
-OWN_TESTS = {"warm_start"}
+# artefacts with a test module of their own, on a narrowed run (test_warm_start.py, test_kk25_gpt.py)
+OWN_TESTS = {"warm_start", "gpt"}
 #: artefact -> the citation its report must carry (default: [LZX21] with its arXiv number)
-CITATIONS = {"gd_vs_sos": ("[ZNT26]", "arXiv:2510.03682"), "gpt": ("[KK25]", "arXiv:2502.01247")}
+CITATIONS = {"gd_vs_sos": ("[ZNT26]", "arXiv:2510.03682")}
 
 
 def test_every_artefact_has_a_smoke_test():
