@@ -18,6 +18,7 @@ ARTEFACTS: dict[str, str] = {
     "tmaf_sine": "paper_repro.tmaf_approximation:run_sine",
     "tmaf_oscillatory": "paper_repro.tmaf_approximation:run_oscillatory",
     "digits": "paper_repro.digits_classification:run",
+    "tmaf_convnet": "paper_repro.tmaf_convnet:run",
     "gpt": "paper_repro.kk25_gpt:run",
     "table1": "paper_repro.zhang_tables:run_table1",
     "table2": "paper_repro.zhang_tables:run_table2",
@@ -36,6 +37,7 @@ DESCRIPTIONS: dict[str, str] = {
     "tmaf_sine": "[LZX21] Table 1 at CPU scale: a sine fitted by networks with trainable activations (TMAF, series, GELU)",
     "tmaf_oscillatory": "[LZX21] Table 2 at CPU scale: an oscillatory function fitted with trainable activations",
     "digits": "[LZX21] Table 3 on scikit-learn's bundled 8x8 digits: classification with trainable activations",
+    "tmaf_convnet": "[LZX21] Table 3 with a ConvNet: the bundled 8x8 digits and a synthetic 16x16 shapes task",
     "gpt": "[KK25] at CPU scale: a small character-level GPT on the Python standard library, GELU against "
     "Hermite, Fourier and tropical, with the initialisation, degree and GELU-start ablations",
     "table1": "[ZNT26] Table 1: certified recovery of activations, D = 2, degrees (2, 2), five sizes",

@@ -18,8 +18,8 @@ OUTPUTS = {
 }
 # the [ZNT26] artefacts: smoke-tested on a reduced budget in test_zhang_repro.py (their --quick takes minutes)
 ZHANG = {"table1", "table2", "table3", "table4", "table5", "figure1", "noise_sweep", "weights"}
-# artefacts with a test module of their own, on a narrowed run (test_warm_start.py, test_kk25_gpt.py)
-OWN_TESTS = {"warm_start", "gpt"}
+# artefacts with a test module of their own, on a narrowed run (test_warm_start.py, test_kk25_gpt.py, test_tmaf_convnet.py)
+OWN_TESTS = {"warm_start", "gpt", "tmaf_convnet"}
 #: artefact -> the citation its report must carry (default: [LZX21] with its arXiv number)
 CITATIONS = {"gd_vs_sos": ("[ZNT26]", "arXiv:2510.03682")}
 
