@@ -49,8 +49,8 @@ __all__ = ["run", "convnet", "shapes", "PAPER_TABLE_3_CIFAR"]
 PAPER_TABLE_3_CIFAR: dict[str, float] = {"relu": 77.5, "tmaf_diagonal": 80.2, "prelu": 78.1}
 
 #: Epochs and generated ``shapes`` images of the quick and the full mode.
-QUICK_EPOCHS, FULL_EPOCHS = 6, 30
-QUICK_SHAPES, FULL_SHAPES = 1200, 6000
+QUICK_EPOCHS, FULL_EPOCHS = 6, 20
+QUICK_SHAPES, FULL_SHAPES = 1200, 3000
 
 SHAPE_CLASSES = ("horizontal", "vertical", "diagonal", "antidiagonal", "square", "disc")
 
