@@ -143,3 +143,18 @@ def test_report_lists_every_run_whose_artefacts_it_shows(tmp_path):
     assert "- Run: `python -m paper_repro gd_vs_sos --quick` (quick mode" in report
     assert "- Last run: `python -m paper_repro table2` (full mode" in report
     assert "**Mixed modes**" in report
+
+
+def test_the_sine_report_weighs_each_published_entry_under_both_metrics():
+    from paper_repro.tmaf_approximation import _metric_comparison
+
+    rows = [
+        {"budget": "ours", "activation": "relu", "n": 1, "test_mse": 0.09, "test_rmse": 0.3, "paper_error": 0.09},
+        {"budget": "ours", "activation": "tmaf_diagonal", "n": 1, "test_mse": 0.04, "test_rmse": 0.2, "paper_error": 0.2},
+        {"budget": "ours", "activation": "prelu", "n": 1, "test_mse": 0.04, "test_rmse": 0.2, "paper_error": None},
+        {"budget": "paper optimiser", "activation": "relu", "n": 1, "test_mse": 1.0, "test_rmse": 1.0, "paper_error": 0.09},
+    ]
+    text = _metric_comparison(rows)
+    assert "relu n=1: paper 0.09; ours MSE 0.09 (1x), RMSE 0.3 (3.3x)" in text
+    assert "Read as MSE, 1 of 2 entries are matched within 1.5x (relu n=1)." in text
+    assert "Read as RMSE, 1 of 2 entries are matched within 1.5x (tmaf_diagonal n=1)." in text
