@@ -8,25 +8,24 @@ MNIST accuracies are printed beside ours for reference only: different data, dif
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-from torch import nn
 
 import nets
 from paper_repro._common import (
     ACTIVATIONS,
     LZX21,
+    accuracy_rows,
+    classify,
     markdown_table,
     mlp,
     plot_histories,
     pyplot,
     seed_everything,
-    train,
     write_csv,
     write_markdown,
 )
@@ -63,27 +62,11 @@ def run(out: Path, *, quick: bool = False, seed: int = 0) -> list[dict[str, obje
         for name in ACTIVATIONS:
             generator = seed_everything(s)
             model = mlp(64, HIDDEN, 10, name, grid)
-            start = time.perf_counter()
-            history = train(
-                model, x_train, y_train, nn.functional.cross_entropy,
-                epochs=epochs, batch_size=64, learning_rate=1e-2, generator=generator,
-            )  # fmt: skip
-            seconds[name] += time.perf_counter() - start
-            with torch.no_grad():
-                accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
-            accuracies[name].append(100.0 * accuracy)
+            accuracy, history, spent = classify(model, (x_train, x_test, y_train, y_test), epochs=epochs, generator=generator)
+            seconds[name] += spent
+            accuracies[name].append(accuracy)
             histories.setdefault(name, history)
-    rows = [
-        {
-            "activation": name,
-            "test_accuracy_mean": float(np.mean(values)),
-            "test_accuracy_std": float(np.std(values)) if len(values) > 1 else None,
-            "seeds": len(values),
-            "paper_mnist_accuracy": PAPER_TABLE_3.get(name),
-            "seconds": seconds[name],
-        }
-        for name, values in accuracies.items()
-    ]
+    rows = accuracy_rows(accuracies, seconds, PAPER_TABLE_3, "paper_mnist_accuracy")
     write_csv(out / "digits.csv", rows)
     notes = (
         f"Mode: {'quick' if quick else 'full'}; seeds {seeds}; {epochs} epochs, batch 64, Adam lr 1e-2 then 1e-3; "

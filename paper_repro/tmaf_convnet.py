@@ -20,7 +20,6 @@ epochs, ``lr / 10`` after).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +32,13 @@ import nets
 from paper_repro._common import (
     ACTIVATIONS,
     LZX21,
+    accuracy_rows,
+    classify,
     make_activation,
     markdown_table,
     plot_histories,
     pyplot,
     seed_everything,
-    train,
     write_csv,
     write_markdown,
 )
@@ -123,32 +123,16 @@ def run(out: Path, *, quick: bool = False, seed: int = 0) -> list[dict[str, obje
         accuracies: dict[str, list[float]] = {name: [] for name in ACTIVATIONS}
         seconds = dict.fromkeys(ACTIVATIONS, 0.0)
         for s in seeds:
-            x_train, x_test, y_train, y_test = _task(task, s, quick)
-            classes = int(y_train.max()) + 1
+            data = _task(task, s, quick)
+            classes = int(data[2].max()) + 1
             for name in ACTIVATIONS:
                 generator = seed_everything(s)
                 model = convnet(name, classes, grid)
-                start = time.perf_counter()
-                history = train(
-                    model, x_train, y_train, nn.functional.cross_entropy,
-                    epochs=epochs, batch_size=64, learning_rate=1e-2, generator=generator,
-                )  # fmt: skip
-                seconds[name] += time.perf_counter() - start
-                with torch.no_grad():
-                    accuracies[name].append(100.0 * (model(x_test).argmax(1) == y_test).float().mean().item())
+                accuracy, history, spent = classify(model, data, epochs=epochs, generator=generator)
+                seconds[name] += spent
+                accuracies[name].append(accuracy)
                 histories[task].setdefault(name, history)
-        rows += [
-            {
-                "task": task,
-                "activation": name,
-                "test_accuracy_mean": float(np.mean(values)),
-                "test_accuracy_std": float(np.std(values)) if len(values) > 1 else None,
-                "seeds": len(values),
-                "paper_cifar10_accuracy": PAPER_TABLE_3_CIFAR.get(name),
-                "seconds": seconds[name],
-            }
-            for name, values in accuracies.items()
-        ]
+        rows += accuracy_rows(accuracies, seconds, PAPER_TABLE_3_CIFAR, "paper_cifar10_accuracy", task=task)
     write_csv(out / "tmaf_convnet.csv", rows)
     notes = (
         f"Mode: {'quick' if quick else 'full'}; seeds {seeds}; {epochs} epochs, batch 64, Adam lr 1e-2 then 1e-3; "
