@@ -186,18 +186,13 @@ class _TMAFFunction(torch.autograd.Function):
         )
 
 
-_COMPARISON_SEARCH_LIMIT = 16
-
-
 def _interval_index(x3: torch.Tensor, breakpoints: torch.Tensor, num_intervals: int, per_channel: bool) -> torch.Tensor:
-    """Flat index into ``levels[d]``: interval ``j`` of ``(s_j, s_{j+1}]`` (closed on the right), per channel."""
-    if breakpoints.numel() <= _COMPARISON_SEARCH_LIMIT:
-        # for a few breakpoints, comparisons beat bucketize's scalar binary search on CPU
-        index = torch.zeros(x3.shape, dtype=torch.int64, device=x3.device)
-        for boundary in breakpoints:
-            index += x3 > boundary
-    else:
-        index = torch.bucketize(x3, breakpoints, right=False)
+    """Flat index into ``levels[d]``: interval ``j`` of ``(s_j, s_{j+1}]`` (closed on the right), per channel.
+
+    One ``bucketize`` pass, whatever the number of breakpoints (a chain of comparisons accumulated
+    into an int64 index takes three whole-tensor passes per breakpoint: compare, widen, add).
+    """
+    index = torch.bucketize(x3, breakpoints, right=False)
     if per_channel:
         channels = torch.arange(x3.shape[1], device=x3.device).reshape(1, -1, 1)
         index = index + num_intervals * channels
