@@ -110,3 +110,23 @@ def test_fused_kernels_in_reduced_and_single_precision_match_float64(dtype):
             results.append([y.detach().double(), x.grad.double(), *(p.grad.double() for p in module.parameters())])
         for got, want in zip(results[1], results[0]):
             torch.testing.assert_close(got, want, **tolerance)
+
+
+def test_padded_workspace_keeps_zero_borders_and_a_bounded_cache():
+    from nets.activations import piecewise
+
+    first = torch.randn(3, 5, 2)
+    padded = piecewise._pad_channels(first, 1, transient=True)
+    torch.testing.assert_close(padded[:, 1:-1], first)
+    assert padded[:, 0].abs().sum() == 0 and padded[:, -1].abs().sum() == 0
+    second = torch.randn(3, 5, 2)
+    again = piecewise._pad_channels(second, 1, transient=True)
+    assert again.data_ptr() == padded.data_ptr()  # the same buffer, reused
+    torch.testing.assert_close(again[:, 1:-1], second)
+    assert again[:, 0].abs().sum() == 0 and again[:, -1].abs().sum() == 0
+    for rows in range(4, 4 + 2 * piecewise._WORKSPACE_LIMIT):
+        piecewise._pad_channels(torch.ones(rows, 2), 2, transient=True)
+    assert len(piecewise._WORKSPACES.buffers) == piecewise._WORKSPACE_LIMIT
+    fresh = piecewise._pad_channels(second, 1)  # not transient: a tensor of its own
+    assert fresh.data_ptr() != again.data_ptr()
+    torch.testing.assert_close(fresh, again)
