@@ -62,7 +62,7 @@ def _channel_dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
     Written as a product and a sum (not ``torch.dot``) so that a compiled kernel fuses every such
     reduction into the loop that computes the terms."""
-    return (a * b).sum(dim=(0, 2))
+    return _channel_sum(a * b)
 
 
 def _channel_sum(a: torch.Tensor) -> torch.Tensor:

@@ -95,7 +95,6 @@ class _TropicalFunction(torch.autograd.Function):
             grads = [g if g is None else g.to(c.dtype).reshape(c.shape) for g, c in ((grad_p, numerator), (grad_q, denominator))]
             return grad_x.to(x.dtype).reshape(x.shape), grads[0], grads[1], None, None
         g3 = grad_output.reshape(x3.shape).to(cdtype) * ctx.scale
-        kernel = _kernel(_tropical_backward, False)
         grads = []
         slope = None
         for sign, intercepts in ((1.0, numerator), (-1.0, denominator)):
@@ -104,7 +103,7 @@ class _TropicalFunction(torch.autograd.Function):
                 continue
             c = (intercepts if per_channel else intercepts.unsqueeze(0)).to(cdtype)
             # on the active piece k*: d/dx = k*, d/dc_k = [k = k*] (a.e.)
-            active, grad_c = kernel(x3, g3, c)
+            active, grad_c = _tropical_backward(x3, g3, c, True)
             slope = active * sign if slope is None else slope.add_(active, alpha=sign)
             grads.append((grad_c * sign).to(intercepts.dtype).reshape(intercepts.shape))
         grad_x = (g3 * slope).to(x.dtype).reshape(x.shape)
