@@ -25,7 +25,12 @@ from .relax.report import SparsityReport
 from .result import PolyOptResult, SolverStats, Status, status_message
 from .sdp import RelaxationSolution, SolverSpec, SolverStatus
 
-__all__ = ["solve_relaxation", "is_newton"]
+__all__ = ["solve_relaxation", "is_newton", "FACE_FACTOR", "FACE_MIN_SECONDS"]
+
+FACE_FACTOR = 2.0
+FACE_MIN_SECONDS = 1.0
+"""The minimum-trace re-solve gets ``max(FACE_MIN_SECONDS, FACE_FACTOR * t1)`` seconds (``t1`` the
+solve it follows) where the solver takes a time limit: it looks for atoms and never moves the bound."""
 
 
 def is_newton(report: SparsityReport | None) -> bool:
@@ -64,7 +69,13 @@ def solve_relaxation(relaxation: MomentRelaxation, spec: SolverSpec, opts: Optio
     ):
         assert sol.lower_bound is not None
         level = sol.lower_bound + 0.5 * opts.gap_tol * max(1.0, abs(sol.lower_bound))
-        face = sdp.solve(relaxation.face_relaxation(level), spec, solver_options, opts.verbose)
+        face_options = dict(solver_options)
+        if spec.time_limit_option:
+            # the re-solve only looks for atoms: one that stalls (the face has no interior when the
+            # bound is tight) may not cost more than a few first solves
+            cap = max(FACE_MIN_SECONDS, FACE_FACTOR * sol.times.get("wall", 0.0))
+            face_options[spec.time_limit_option] = min(cap, float(face_options.get(spec.time_limit_option, cap)))
+        face = sdp.solve(relaxation.face_relaxation(level), spec, face_options, opts.verbose)
         face_wall = face.times.get("wall", 0.0)
         for key in ("solve", "compile"):
             times[key] = times.get(key, 0.0) + face.times.get(key, 0.0)

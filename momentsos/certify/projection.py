@@ -38,6 +38,7 @@ import scipy.linalg as la
 import scipy.sparse as sparse
 from numpy.typing import NDArray
 
+from ..basis import MonomialSet
 from ..polynomial import Polynomial
 from ..sdp.schur import Block, SchurAssembler
 from .sos import EqualityMultiplier, GramBlock, SOSCertificate
@@ -97,7 +98,8 @@ class CertificateProjection:
         for e, basis in zip(certificate.equalities, self.eq_bases):
             keys.append(_shifted(basis, e.equality)[0])
             keys.append((e.equality * e.multiplier).exponents)
-        self.monomials, _ = _unique_rows(np.vstack([k for k in keys if len(k)]))
+        self._set = MonomialSet(np.vstack([k for k in keys if len(k)]))
+        self.monomials = self._set.exponents
         m = len(self.monomials)
         self.patterns = []  # per block: sparse (s^2, m) map of vec(E) to coefficients
         for b in certificate.blocks:
@@ -112,7 +114,7 @@ class CertificateProjection:
         self._restricted: dict[bytes, Any] = {}
 
     def index(self, rows: NDArray[np.int64]) -> NDArray[np.int64]:
-        return _lookup(self.monomials, rows)
+        return self._set.index_of(rows)
 
     def restricted(self, keep: Sequence[NDArray[np.bool_]]) -> tuple[SchurAssembler | None, list[tuple[NDArray, sparse.csr_matrix] | None]]:
         """The Schur assembler of the blocks restricted to their kept rows, and per block the kept
@@ -322,20 +324,3 @@ def _monomials_up_to(nvars: int, degree: int) -> NDArray[np.int64]:
         frontier = list(nxt.values())
         rows.extend(frontier)
     return np.array(rows, dtype=np.int64).reshape(-1, nvars)
-
-
-def _unique_rows(rows: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    if len(rows) == 0:
-        return rows, np.zeros(0, np.int64)
-    uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
-    return uniq, inverse.ravel()
-
-
-def _lookup(monomials: NDArray[np.int64], rows: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Positions of ``rows`` among the (sorted, unique) ``monomials``; every row must be present."""
-    if len(rows) == 0:
-        return np.zeros(0, np.int64)
-    both = np.vstack([monomials, rows])
-    _, inverse = np.unique(both, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    return inverse[len(monomials):]

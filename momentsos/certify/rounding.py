@@ -132,9 +132,10 @@ def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Mono
     are emptied and what they held is spread again over the remaining rows, until none is left.
     """
     dropped: list[set[int]] = [set() for _ in targets]
+    tables = _pair_tables(targets)
     pending = residual
     while True:
-        leftover, reach = _spread(pending, targets, dropped)
+        leftover, reach = _spread(pending, targets, dropped, tables)
         rest, pending = _divide(leftover, equalities, multipliers, degree_limits)
         if rest:
             for a, c in _solve_localizing(rest, localizing, reach).items():
@@ -237,34 +238,47 @@ def _solve_localizing(rest: ExactPoly, localizing: Sequence[tuple[list[list[Any]
     return back
 
 
-def _spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-            dropped: list[set[int]]) -> tuple[ExactPoly, set[Monomial]]:
-    """Spread what the Gram blocks reach; return the monomials none of them reaches, and the
-    monomials they reach."""
-    leftover: ExactPoly = {}
+def _pair_tables(targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]]) -> list[dict[Monomial, list[tuple[int, int]]]]:
+    """Per sum-of-squares block: each monomial ``b_i + b_k`` its entries ``(i, k)`` reach."""
     tables = []
-    reach: set[Monomial] = set()
-    for (gram, basis), gone in zip(targets, dropped):
+    for _, basis in targets:
+        s = len(basis)
+        if s == 0:
+            tables.append({})
+            continue
+        rows = np.asarray(basis, dtype=np.int64).reshape(s, -1)
+        sums = (rows[:, None, :] + rows[None, :, :]).reshape(s * s, -1)
         pairs: dict[Monomial, list[tuple[int, int]]] = {}
-        for i, bi in enumerate(basis):
-            if i in gone:
+        for entry, a in enumerate(map(tuple, sums.tolist())):
+            pairs.setdefault(a, []).append(divmod(entry, s))
+        tables.append(pairs)
+    return tables
+
+
+def _spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
+            dropped: list[set[int]], tables: list[dict[Monomial, list[tuple[int, int]]]]) -> tuple[ExactPoly, set[Monomial]]:
+    """Spread each residual monomial over the entries of the first block that reaches it (rows in
+    ``dropped`` left out); return the monomials none of them reaches, and those they reach."""
+    owner: dict[Monomial, tuple[list[list[Any]], list[tuple[int, int]]]] = {}
+    for (gram, _), gone, pairs in zip(targets, dropped, tables):
+        for a, cells in pairs.items():
+            if a in owner:
                 continue
-            for k, bk in enumerate(basis):
-                if k not in gone:
-                    pairs.setdefault(tuple(x + y for x, y in zip(bi, bk)), []).append((i, k))
-        tables.append((gram, pairs))
-        reach.update(pairs)
-    for a, c in residual.items():
-        for gram, pairs in tables:
-            cells = pairs.get(a)
+            if gone:
+                cells = [(i, k) for i, k in cells if i not in gone and k not in gone]
             if cells:
-                share = c / len(cells)
-                for i, k in cells:
-                    gram[i][k] += share
-                break
-        else:
+                owner[a] = (gram, cells)
+    leftover: ExactPoly = {}
+    for a, c in residual.items():
+        hit = owner.get(a)
+        if hit is None:
             leftover[a] = c
-    return leftover, reach
+            continue
+        gram, cells = hit
+        share = c / len(cells)
+        for i, k in cells:
+            gram[i][k] += share
+    return leftover, set(owner)
 
 
 def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDArray[np.float64],

@@ -94,7 +94,7 @@ from numpy.typing import NDArray
 
 from ..errors import InvalidOptionError
 from .facial import pad_dual, reduce_block
-from .schur import Block, NewtonSolver, SchurAssembler, inv_chol, max_step
+from .schur import Block, NewtonSolver, SchurAssembler, inv_chol_all, max_step_all
 from .solution import RelaxationSolution, map_status, solution_of
 
 __all__ = ["LMIResult", "solve_lmi", "blas_threads"]
@@ -292,7 +292,7 @@ def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, ver
     reduced = [reduce_block(B, equality, V, g) for B in blocks]
     sizes = [int(round(np.sqrt(B.shape[0]))) for B in blocks]
     blk = [Block(B) for B, _ in reduced]
-    schur = SchurAssembler(blk, n)
+    schur = SchurAssembler(blk, n, allow_sparse=V.shape[1] == 0)
 
     def full_duals(Xs):
         return [pad_dual(cscale * x, keep, size) for x, (_, keep), size in zip(Xs, reduced, sizes)]
@@ -326,8 +326,8 @@ def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, ver
         eta = max(10.0, np.sqrt(b.s), float(an.max(initial=0)), float(np.linalg.norm(b.C)))
         X.append(xi * np.eye(b.s))
         S.append(eta * np.eye(b.s))
-    fS = [inv_chol(Sj) for Sj in S]
-    fX = [inv_chol(Xj) for Xj in X]
+    fS = inv_chol_all(S)
+    fX = inv_chol_all(X)
 
     best = None  # (merit, z, lam, X, pinf, dinf, gap, pobj, dobj)
     best_it = 0
@@ -397,8 +397,11 @@ def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, ver
         LX = [f[1] for f in fX]
         Sinv = [Li.T @ Li for Li in LS]
         H = schur.assemble(Sinv, LS, [f[0] for f in fX], X)
-        H = 0.5 * (H + H.T)
-        H[np.diag_indices(n)] += pinned
+        if schur.sparse:
+            H = H.shifted(pinned)
+        else:
+            H = 0.5 * (H + H.T)
+            H[np.diag_indices(n)] += pinned
         newton = NewtonSolver(H, V)
         reg = newton.regularised
         if not newton.ok:
@@ -426,10 +429,9 @@ def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, ver
             return dz, dlam, dS, dX
 
         def steps(dS, dX):
-            sp = [max_step(L, D) for L, D in zip(LS, dS)]
-            sd = [max_step(L, D) for L, D in zip(LX, dX)]
-            limit[:] = [int(np.argmin(sp)), int(np.argmin(sd))]
-            return min(sp), min(sd)
+            (sp, kp), (sd, kd) = max_step_all(LS, dS), max_step_all(LX, dX)
+            limit[:] = [kp, kd]
+            return sp, sd
 
         # predictor
         dz, dlam, dS, dX = direction(0.0, None)
@@ -492,8 +494,8 @@ def _stay_in_cone(M, dM, alpha):
     block factors; ``(None, None, alpha)`` when none does."""
     for _ in range(9):
         new = [Mj + alpha * d for Mj, d in zip(M, dM)]
-        f = [inv_chol(Mj) for Mj in new]
-        if all(x is not None for x in f):
+        f = inv_chol_all(new)
+        if f is not None:
             return new, f, alpha
         alpha *= 0.5
     return None, None, alpha

@@ -38,16 +38,22 @@ methods for semidefinite programming", Math. Program. 79, 1997.
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sparse
+from scipy.sparse.linalg import splu
 from numpy.typing import NDArray
 
-__all__ = ["Block", "SchurAssembler", "NewtonSolver", "chol", "inv_chol", "max_step"]
+__all__ = ["Block", "SchurAssembler", "SparseSchur", "NewtonSolver", "chol", "inv_chol", "inv_chol_all", "max_step", "max_step_all"]
 
 SMALL_BLOCK = 10  # blocks up to this size use the Kronecker form of their Schur contribution
+SPARSE_ORDER = 1000  # a Schur complement of smaller order is always dense
+SPARSE_FILL = 0.05  # ... and of this order or more sparse where its pattern fills less than this
+WIDE = 200  # a small block touching more moments joins the low-rank part of a sparse Schur complement
+LOW_RANK = 64  # ... which has at most this many columns
 # doubles per batched product of the column form: the slab S^-1 A_b X of a batch stays in a
 # 2-4 MiB cache while it is reduced by P^T (four times faster than 16 MiB slabs at s = 120)
 _BATCH_ENTRIES = 150_000
@@ -117,32 +123,128 @@ class Block:
                 H[np.ix_(cols, cols[part])] += contrib
 
 
-class SchurAssembler:
-    """Assemble ``H[a, b] = sum_j <A_{j,a}, S_j^-1 A_{j,b} X_j>`` for all blocks (see the module notes)."""
+@dataclass(frozen=True)
+class SparseSchur:
+    """A Schur complement ``H = B + U U^T``: ``B`` sparse (CSR), ``U`` dense of few columns.
 
-    def __init__(self, blocks: Sequence[Block], n: int) -> None:
+    ``U U^T`` collects the small blocks that touch many moments (the cut ``L(f) <= level`` of a
+    minimum-trace re-solve is a 1 x 1 block on every moment of ``f``): each adds ``W^T W`` with
+    ``W`` of ``s^2`` rows, a rank-``s^2`` term that would fill ``B``.
+    """
+
+    B: sparse.csr_matrix
+    U: NDArray[np.float64]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.B.shape
+
+    def diagonal(self) -> NDArray[np.float64]:
+        return self.B.diagonal() + np.einsum("ij,ij->i", self.U, self.U)
+
+    def __matmul__(self, v: NDArray[np.float64]) -> NDArray[np.float64]:
+        return self.B @ v + self.U @ (self.U.T @ v)
+
+    def shifted(self, diagonal: NDArray[np.float64]) -> SparseSchur:
+        """The symmetric part of ``B`` plus ``diag(diagonal)``, with the same ``U``."""
+        return SparseSchur((0.5 * (self.B + self.B.T) + sparse.diags(diagonal)).tocsr(), self.U)
+
+
+class SchurAssembler:
+    """Assemble ``H[a, b] = sum_j <A_{j,a}, S_j^-1 A_{j,b} X_j>`` for all blocks (see the module notes).
+
+    With ``allow_sparse`` and no large block, ``H`` is a :class:`SparseSchur` when the pattern of
+    the small blocks (the union of each block's moments squared) fills under ``SPARSE_FILL`` of an
+    ``n x n`` matrix of order ``>= SPARSE_ORDER``, the blocks touching more than ``WIDE`` moments
+    set apart as a low-rank term (at most ``LOW_RANK`` columns): the Schur complement of a chained
+    problem's correlative relaxation is banded, and a dense one of order 10,000 would take 0.8 GB
+    and minutes per factorisation.
+    """
+
+    def __init__(self, blocks: Sequence[Block], n: int, allow_sparse: bool = False) -> None:
         self.n = n
         self.large = [k for k, b in enumerate(blocks) if not b.small]
-        groups: dict[bytes, list[int]] = {}
-        for k, b in enumerate(blocks):
-            if b.small and len(b.cols):
-                groups.setdefault(b.cols.tobytes(), []).append(k)
-        self.small_groups = [(blocks[ks[0]].cols, ks) for ks in groups.values()]
+        small = [k for k, b in enumerate(blocks) if b.small and len(b.cols)]
+        wide = [k for k in small if len(blocks[k].cols) > WIDE] if allow_sparse else []
+        self.sparse = False
+        if allow_sparse and not self.large and n >= SPARSE_ORDER and sum(blocks[k].s ** 2 for k in wide) <= LOW_RANK:
+            narrow = [k for k in small if k not in set(wide)]
+            fill = sparse.csr_matrix((n, n))
+            if narrow:
+                rows = np.concatenate([np.repeat(blocks[k].cols, len(blocks[k].cols)) for k in narrow])
+                cols = np.concatenate([np.tile(blocks[k].cols, len(blocks[k].cols)) for k in narrow])
+                fill = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+            self.sparse = fill.nnz + n <= SPARSE_FILL * n * n
+        if not self.sparse:
+            wide = []
+        self.wide = wide
+        # the other small blocks batched by (order, number of moments touched)
+        by_shape: dict[tuple[int, int], list[int]] = {}
+        for k in small:
+            if k not in set(wide):
+                by_shape.setdefault((blocks[k].s, len(blocks[k].cols)), []).append(k)
+        self.small_groups = []
+        for ks in by_shape.values():
+            # blocks that touch the same moments add into one (nc, nc) tile: sort them together
+            cols = np.stack([blocks[k].cols for k in ks])  # (nb, nc)
+            tiles, inverse = np.unique(cols, axis=0, return_inverse=True)
+            order = np.argsort(inverse.ravel(), kind="stable")
+            ks = [ks[i] for i in order]
+            starts = np.searchsorted(inverse.ravel()[order], np.arange(len(tiles)))
+            nu, nc = tiles.shape
+            rows = np.broadcast_to(tiles[:, :, None], (nu, nc, nc)).ravel()
+            self.small_groups.append((ks, np.stack([blocks[k].dense_cols for k in ks]), starts, tiles, rows,
+                                      np.broadcast_to(tiles[:, None, :], (nu, nc, nc)).ravel()))
         self.blocks = blocks
 
     def assemble(self, Sinv: Sequence[NDArray[np.float64]], LSi: Sequence[NDArray[np.float64]],
-                 LX: Sequence[NDArray[np.float64]], X: Sequence[NDArray[np.float64]]) -> NDArray[np.float64]:
-        """``H`` from ``S_j^-1``, the inverse Cholesky factors of ``S_j``, the Cholesky factors and values of ``X_j``."""
+                 LX: Sequence[NDArray[np.float64]], X: Sequence[NDArray[np.float64]]) -> NDArray[np.float64] | SparseSchur:
+        """``H`` from ``S_j^-1``, the inverse Cholesky factors of ``S_j``, the Cholesky factors and values
+        of ``X_j``: dense, or a :class:`SparseSchur` where ``self.sparse``."""
+        tiles = []
+        for ks, P, starts, cols, _, _ in self.small_groups:
+            W = _kron_factor([LSi[k] for k in ks], [LX[k] for k in ks]) @ P  # (nb, s^2, nc)
+            if len(starts) < len(ks):  # tiles shared by several blocks: one product per tile
+                ends = [*starts[1:], len(ks)]
+                G = np.stack([Wt.T @ Wt for Wt in (W[a:b].reshape(-1, W.shape[2]) for a, b in zip(starts, ends))])
+            else:
+                G = np.matmul(np.ascontiguousarray(np.swapaxes(W, 1, 2)), W)
+            tiles.append((cols, G))
+        if self.sparse:
+            if tiles:
+                rows = np.concatenate([g[4] for g in self.small_groups])
+                cols = np.concatenate([g[5] for g in self.small_groups])
+                values = np.concatenate([G.ravel() for _, G in tiles])
+                B = sparse.csr_matrix((values, (rows, cols)), shape=(self.n, self.n))
+            else:
+                B = sparse.csr_matrix((self.n, self.n))
+            U = np.zeros((self.n, sum(self.blocks[k].s ** 2 for k in self.wide)))
+            at = 0
+            for k in self.wide:
+                b = self.blocks[k]
+                W = _kron_factor([LSi[k]], [LX[k]])[0] @ b.dense_cols  # (s^2, nc): W^T W is its term
+                U[b.cols, at : at + W.shape[0]] = W.T
+                at += W.shape[0]
+            return SparseSchur(B, U)
         H = np.zeros((self.n, self.n))
         for k in self.large:
             self.blocks[k].add_schur(H, Sinv[k], X[k])
-        for cols, ks in self.small_groups:
-            W = np.vstack([np.kron(LSi[k], LX[k].T) @ self.blocks[k].dense_cols for k in ks])
-            if len(cols) == self.n:
-                H += W.T @ W
-            else:
-                H[np.ix_(cols, cols)] += W.T @ W
+        flat = H.reshape(-1)
+        for (cols, G), group in zip(tiles, self.small_groups):
+            if len(cols) <= 64:
+                for c, g in zip(cols, G):
+                    H[np.ix_(c, c)] += g
+            else:  # many tiles (one per clique): one scattered sum (tiles of one group may overlap)
+                np.add.at(flat, group[4] * self.n + group[5], G.ravel())
         return H
+
+
+def _kron_factor(LSi: Sequence[NDArray[np.float64]], LX: Sequence[NDArray[np.float64]]) -> NDArray[np.float64]:
+    """``kron(L_S^-1, L_X^T)`` for each pair, stacked: ``S^-1 (x) X = G^T G`` with this ``G``."""
+    A = np.stack(LSi)
+    B = np.swapaxes(np.stack(LX), 1, 2)
+    nb, t = A.shape[0], A.shape[1]
+    return (A[:, :, None, :, None] * B[:, None, :, None, :]).reshape(nb, t * t, t * t)
 
 
 def chol(M: NDArray[np.float64], lower: bool = True) -> NDArray[np.float64] | None:
@@ -164,6 +266,69 @@ def inv_chol(M: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.fl
     return (L, Li) if info == 0 and np.all(np.isfinite(Li)) else None
 
 
+def _by_size(mats: Sequence[NDArray[np.float64]]) -> dict[int, list[int]]:
+    """Positions of the small matrices (order <= SMALL_BLOCK), grouped by order; the others alone."""
+    groups: dict[int, list[int]] = {}
+    for k, M in enumerate(mats):
+        s = M.shape[0]
+        groups.setdefault(s if s <= SMALL_BLOCK else -1 - k, []).append(k)
+    return groups
+
+
+def inv_chol_all(mats: Sequence[NDArray[np.float64]]) -> list[tuple[NDArray[np.float64], NDArray[np.float64]]] | None:
+    """:func:`inv_chol` of every matrix, or None when one of them is not positive definite.
+
+    Small matrices of one order are factored together (a batched Cholesky factorisation and
+    triangular inverse): a relaxation with a thousand cliques has a thousand 6 x 6 blocks, whose
+    one-by-one factorisations cost far more in calls than in arithmetic.
+    """
+    out: list[Any] = [None] * len(mats)
+    for s, ks in _by_size(mats).items():
+        if s < 0 or len(ks) == 1:
+            for k in ks:
+                out[k] = inv_chol(mats[k])
+                if out[k] is None:
+                    return None
+            continue
+        stack = np.stack([mats[k] for k in ks])
+        if not np.all(np.isfinite(stack)):
+            return None
+        try:
+            L = np.linalg.cholesky(stack)
+        except np.linalg.LinAlgError:
+            return None
+        Li = np.linalg.inv(L)
+        if not np.all(np.isfinite(Li)):
+            return None
+        Li = np.tril(Li)  # the inverse of a lower triangular matrix is lower triangular
+        for j, k in enumerate(ks):
+            out[k] = (L[j], Li[j])
+    return out
+
+
+def max_step_all(Lis: Sequence[NDArray[np.float64]], Ds: Sequence[NDArray[np.float64]]) -> tuple[float, int]:
+    """The smallest :func:`max_step` over the pairs ``(Lis[k], Ds[k])`` and the ``k`` that attains it
+    (small blocks of one order in one batched eigenvalue computation)."""
+    best, where = np.inf, 0
+    for s, ks in _by_size(Lis).items():
+        if s < 0 or len(ks) == 1:
+            steps = [max_step(Lis[k], Ds[k]) for k in ks]
+            j = int(np.argmin(steps))
+            if steps[j] < best:
+                best, where = steps[j], ks[j]
+            continue
+        Li = np.stack([Lis[k] for k in ks])
+        W = Li @ np.stack([Ds[k] for k in ks]) @ np.swapaxes(Li, 1, 2)
+        if not np.all(np.isfinite(W)):
+            return 0.0, ks[0]
+        lam = np.linalg.eigvalsh(0.5 * (W + np.swapaxes(W, 1, 2)))[:, 0]
+        j = int(np.argmin(lam))
+        step = np.inf if lam[j] >= 0 else -1.0 / float(lam[j])
+        if step < best:
+            best, where = step, ks[j]
+    return best, where
+
+
 def max_step(Li: NDArray[np.float64], D: NDArray[np.float64]) -> float:
     """Largest ``alpha`` with ``M + alpha D >= 0`` where ``Li = L^-1``, ``M = L L^T``."""
     W = Li @ D @ Li.T
@@ -181,14 +346,20 @@ class NewtonSolver:
     complement ``M = V^T H^{-1} V``. Each solve is refined against the unregularised, unscaled system.
     """
 
-    def __init__(self, H: NDArray[np.float64], V: NDArray[np.float64]) -> None:
+    def __init__(self, H: NDArray[np.float64] | SparseSchur, V: NDArray[np.float64]) -> None:
         self.H = H
         self.V = V
-        diag = np.diag(H)
+        diag = H.diagonal() if isinstance(H, SparseSchur) else np.diag(H)
         d = np.where(np.isfinite(diag) & (diag > 0), np.sqrt(np.abs(diag)), 1.0)
         self.d = d
         self.regularised = 0.0
         self.ok = False
+        if isinstance(H, SparseSchur):
+            if V.shape[1]:
+                raise ValueError("a sparse Schur complement takes no equality rows")
+            self.M = None
+            self.ok = self._factor_sparse(H, d)
+            return
         if not np.all(np.isfinite(H)):
             return
         Hs = H / d[:, None] / d[None, :]
@@ -209,6 +380,7 @@ class NewtonSolver:
                 return
         self.regularised = reg
         self.R = R
+        self._solve_scaled = lambda b: la.cho_solve((R, False), b, check_finite=False)
         self.M = None
         if V.shape[1]:
             self.HiV = la.cho_solve((R, False), self.Vs, check_finite=False)  # Hs^-1 Vs
@@ -218,11 +390,52 @@ class NewtonSolver:
             self.M = ("chol", Mf) if Mf is not None else ("lu", la.lu_factor(M, check_finite=False))
         self.ok = True
 
+    def _factor_sparse(self, H: SparseSchur, d: NDArray[np.float64]) -> bool:
+        """Factor the Jacobi-scaled ``H = B + U U^T``: ``B`` by SuperLU in symmetric mode (no
+        pivoting off the diagonal, a fill-reducing order of ``B + B^T``; all pivots positive means
+        ``B`` is positive definite), ``U U^T`` by the Sherman-Morrison-Woodbury formula with the
+        Cholesky factor of ``I + U^T B^-1 U``. The same growing regularisation of ``B`` as the dense
+        path (the refinement in :meth:`solve` runs against the unregularised ``H``)."""
+        if not (np.all(np.isfinite(H.B.data)) and np.all(np.isfinite(H.U))):
+            return False
+        scale = sparse.diags(1.0 / d)
+        Bs = (scale @ H.B @ scale).tocsc()
+        Us = H.U / d[:, None]
+        eye = sparse.identity(H.shape[0], format="csc")
+        reg = 0.0
+        while True:
+            try:
+                lu = splu(Bs + reg * eye if reg else Bs, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                          options={"SymmetricMode": True})
+                pivots = lu.U.diagonal()
+                if np.all(np.isfinite(pivots)) and np.all(pivots > 0):
+                    break
+            except RuntimeError:  # an exactly singular factor
+                pass
+            reg = 1e-14 if reg == 0 else reg * 100
+            if reg > 1e-4:
+                return False
+        self.regularised = reg
+        if Us.shape[1] == 0:
+            self._solve_scaled = lu.solve
+            return True
+        BiU = lu.solve(Us)
+        F = chol(np.eye(Us.shape[1]) + Us.T @ BiU, lower=False)
+        if F is None or not np.all(np.isfinite(BiU)):
+            return False
+
+        def solve(b: NDArray[np.float64]) -> NDArray[np.float64]:
+            x = lu.solve(b)
+            return x - BiU @ la.cho_solve((F, False), Us.T @ x, check_finite=False)
+
+        self._solve_scaled = solve
+        return True
+
     def _raw(self, b1: NDArray[np.float64], b2: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
         """``(x, mu)`` of ``Hs x - Vs mu = b1``, ``Vs^T x = b2`` (factored as ``(Hs + Vs Vs^T) x - Vs mu = b1 + Vs b2``)."""
         if self.M is None:
-            return la.cho_solve((self.R, False), b1, check_finite=False), np.zeros(0)
-        x = la.cho_solve((self.R, False), b1 + self.Vs @ b2, check_finite=False)
+            return self._solve_scaled(b1), np.zeros(0)
+        x = self._solve_scaled(b1 + self.Vs @ b2)
         rhs = b2 - self.Vs.T @ x
         kind, F = self.M
         mu = la.cho_solve((F, False), rhs, check_finite=False) if kind == "chol" else la.lu_solve(F, rhs, check_finite=False)
