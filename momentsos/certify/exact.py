@@ -80,13 +80,19 @@ def times(p: Mapping[Monomial, Any], q: Mapping[Monomial, Any]) -> ExactPoly:
 
 
 def quadratic_form(gram: Sequence[Sequence[Any]], basis: Sequence[Monomial]) -> ExactPoly:
+    """``v^T gram v`` for the monomial vector ``v`` of ``basis``, exactly."""
+    s = len(basis)
+    if s == 0:
+        return {}
+    rows = np.asarray(basis, dtype=np.int64).reshape(s, -1)
+    sums = (rows[:, None, :] + rows[None, :, :]).reshape(s * s, -1).tolist()
     out: ExactPoly = {}
-    for i, bi in enumerate(basis):
+    for i in range(s):
         row = gram[i]
-        for k, bk in enumerate(basis):
+        for k in range(s):
             c = row[k]
             if c != 0:
-                key = tuple(x + y for x, y in zip(bi, bk))
+                key = tuple(sums[i * s + k])
                 out[key] = out.get(key, 0) + c
     return {a: c for a, c in out.items() if c != 0}
 
@@ -103,7 +109,7 @@ def evaluate(poly: Mapping[Monomial, Any], point: Sequence[Any]) -> Any:
 
 
 def _exact_of_polynomial(p: Polynomial) -> ExactPoly:
-    return {tuple(int(e) for e in row): rational(float(c)) for row, c in zip(p.exponents, p.coefficients) if c != 0}
+    return {tuple(row): rational(float(c)) for row, c in zip(p.exponents.tolist(), p.coefficients) if c != 0}
 
 
 def _exact_of_expression(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> ExactPoly:

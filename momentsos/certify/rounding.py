@@ -340,13 +340,13 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
         targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]] = []
         fixed: list[tuple[int, list[list[Any]], tuple[Monomial, ...]]] = []
         for block, j in zip(projected.blocks, ineq_of):
-            basis = tuple(tuple(int(e) for e in row) for row in block.basis)
+            basis = tuple(map(tuple, np.asarray(block.basis, dtype=np.int64).tolist()))
             if j < 0:
                 targets.append((_rational_matrix(block.gram), basis))
             else:
                 fixed.append((j, _rational_matrix(block.gram), basis))
-        multipliers = [{tuple(int(e) for e in row): rational(float(c)) for row, c in
-                        zip(m.multiplier.exponents, m.multiplier.coefficients) if c != 0} for m in projected.equalities]
+        multipliers = [{tuple(row): rational(float(c)) for row, c in
+                        zip(m.multiplier.exponents.tolist(), m.multiplier.coefficients) if c != 0} for m in projected.equalities]
         blocks = ([ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
                   + [ProofBlock(j, basis, tuple(tuple(r) for r in gram)) for j, gram, basis in fixed])
         residual = _identity_residual(f, bound, gs, hs, blocks, multipliers)

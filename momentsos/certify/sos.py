@@ -143,10 +143,14 @@ class SOSCertificate:
         """``objective - bound - sum_j g_j sigma_j - sum_i h_i p_i``, expanded on first use: a solve
         whose certificate nobody reads does not pay for these products, the bulk of the
         certificate's cost on a small relaxation."""
-        parts = [b.product() for b in self.blocks] + [e.equality * e.multiplier for e in self.equalities]
+        # every product's terms unmerged, then one merge: a relaxation of a thousand cliques has a
+        # thousand blocks, and merging each product on its own cost more than the products
         f = self.objective
-        exps = np.vstack([f.exponents, *[q.exponents for q in parts], np.zeros((1, f.nvars), np.int64)])
-        coefs = np.concatenate([f.coefficients, *[-q.coefficients for q in parts], [-self.bound]])
+        parts = [_product_terms(b.multiplier, _pair_sums(b.basis), np.asarray(b.gram, np.float64).reshape(-1))
+                 for b in self.blocks if b.size]
+        parts += [_product_terms(e.multiplier, e.equality.exponents, e.equality.coefficients) for e in self.equalities]
+        exps = np.vstack([f.exponents, *[e for e, _ in parts], np.zeros((1, f.nvars), np.int64)])
+        coefs = np.concatenate([f.coefficients, *[-c for _, c in parts], [-self.bound]])
         return Polynomial(exps, coefs)
 
     @property
@@ -256,6 +260,18 @@ class SOSCertificate:
 def _terms(p: Polynomial) -> dict[tuple[int, ...], float]:
     """``p`` as {exponent: coefficient} over its nonzero terms (order-free comparison)."""
     return {tuple(int(a) for a in e): float(c) for e, c in zip(p.exponents, p.coefficients) if c != 0.0}
+
+
+def _pair_sums(basis: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``b_i + b_k`` for every ordered pair of rows of ``basis`` (row ``i * s + k``)."""
+    s, n = basis.shape
+    return (basis[:, None, :] + basis[None, :, :]).reshape(s * s, n)
+
+
+def _product_terms(p: Polynomial, exps: NDArray[np.int64], coefs: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
+    """The terms of ``p`` times the polynomial with terms ``(exps, coefs)``, not merged."""
+    rows = (exps[:, None, :] + p.exponents[None, :, :]).reshape(-1, exps.shape[1])
+    return rows, (coefs[:, None] * p.coefficients[None, :]).reshape(-1)
 
 
 def _quadratic_form(gram: NDArray[np.float64], basis: NDArray[np.int64]) -> Polynomial:

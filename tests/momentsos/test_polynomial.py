@@ -74,3 +74,20 @@ def test_constant_term():
     assert Polynomial.from_sympy(3 + x * y - 2 * x, (x, y)).constant_term == 3.0
     assert Polynomial.from_sympy(x**2, (x, y)).constant_term == 0.0
     assert Polynomial.zero(2).constant_term == 0.0
+
+
+def test_merging_wide_sparse_rows_keeps_numpy_order():
+    # rows of many variables with few nonzeros go through sparse keys: same set, order and inverse
+    from momentsos.polynomial import _unique_rows
+
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        n, count = int(rng.integers(17, 60)), int(rng.integers(1, 200))
+        rows = np.zeros((count, n), np.int64)
+        for i in range(count):
+            k = int(rng.integers(0, 4))
+            rows[i, rng.choice(n, k, replace=False)] = rng.integers(1, 4, k)
+        rows = np.vstack([rows, rows[rng.integers(0, count, 20)], 5 * np.eye(n, dtype=np.int64)[:3]])
+        unique, inverse = _unique_rows(rows)
+        expected, expected_inverse = np.unique(rows, axis=0, return_inverse=True)
+        assert np.array_equal(unique, expected) and np.array_equal(inverse, expected_inverse.ravel())

@@ -6,6 +6,7 @@ import scipy.sparse as sp
 
 import momentsos as ms
 from momentsos import problems
+from momentsos.certify.projection import CertificateProjection
 from momentsos.sdp import schur
 from momentsos.sdp.schur import (
     Block, NewtonSolver, SchurAssembler, SparseSchur, inv_chol, inv_chol_all, max_step, max_step_all,
@@ -110,3 +111,33 @@ def test_a_sparse_schur_complement_gives_the_dense_answer(monkeypatch):
     assert banded.status is dense.status is ms.Status.CERTIFIED
     assert banded.lower_bound == pytest.approx(dense.lower_bound, abs=1e-7)
     assert np.allclose(banded.x, 1.0, atol=1e-4)
+
+
+def test_sparse_solves_and_projection_still_give_an_exact_proof(monkeypatch):
+    # Broyden tridiagonal at n = 20: cliques of 3 variables; the IPM and the proof's projection
+    # both take the sparse path here, the projection agrees with the dense one, and the rounded
+    # certificate still checks exactly
+    problem = problems.broyden_tridiagonal(20).problem()
+    dense_res = ms.minimize(problem, order=2, sparsity="correlative")
+    dense_projection = CertificateProjection(dense_res.certificate)(1e-8)
+    monkeypatch.setattr(schur, "SPARSE_ORDER", 100)
+    monkeypatch.setattr(schur, "SPARSE_FILL", 0.5)
+    used = []
+    original = SchurAssembler.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        used.append(self.sparse)
+
+    monkeypatch.setattr(SchurAssembler, "__init__", spy)
+    res = ms.minimize(problem, order=2, sparsity="correlative")
+    assert used and all(used)
+    assert res.status is ms.Status.CERTIFIED and res.proof is not None
+    ms.check_proof(res.proof)
+    assert res.lower_bound == pytest.approx(0.0, abs=1e-6)
+    used.clear()
+    banded_projection = CertificateProjection(dense_res.certificate)(1e-8)
+    assert used and all(used)
+    assert banded_projection.residual_norm < 1e-12
+    for a, b in zip(banded_projection.blocks, dense_projection.blocks):
+        assert np.allclose(a.gram, b.gram, atol=1e-9)
