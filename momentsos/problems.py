@@ -259,24 +259,25 @@ PROBLEMS: dict[str, NamedProblem] = {
 # -- chained problems of any size n (sparse benchmarks) ----------------------------------------------
 def _chained_rosenbrock(n: int) -> PolyProblem:
     x = sp.symbols(f"x1:{n + 1}")
-    f = sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(n - 1))
+    # sp.Add of the list, not sum(): sum adds term by term and re-flattens the whole chain each time
+    f = sp.Add(*[100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(n - 1)])
     return PolyProblem(f, variables=x)
 
 
 def _chained_wood(n: int) -> PolyProblem:
     x = sp.symbols(f"x1:{n + 1}")
-    f = 1 + sum(
+    f = 1 + sp.Add(*[
         100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 + 90 * (x[i + 3] - x[i + 2] ** 2) ** 2
         + (1 - x[i + 2]) ** 2 + 10 * (x[i + 1] + x[i + 3] - 2) ** 2 + sp.Rational(1, 10) * (x[i + 1] - x[i + 3]) ** 2
         for i in range(0, n - 3, 2)
-    )
+    ])
     return PolyProblem(f, variables=x)
 
 
 def _broyden_tridiagonal(n: int) -> PolyProblem:
     x = sp.symbols(f"x1:{n + 1}")
     padded = (0, *x, 0)
-    f = sum(((3 - 2 * padded[i]) * padded[i] - padded[i - 1] - 2 * padded[i + 1] + 1) ** 2 for i in range(1, n + 1))
+    f = sp.Add(*[((3 - 2 * padded[i]) * padded[i] - padded[i - 1] - 2 * padded[i + 1] + 1) ** 2 for i in range(1, n + 1)])
     return PolyProblem(f, variables=x)
 
 

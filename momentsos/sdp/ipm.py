@@ -108,6 +108,8 @@ _INFEAS_TOL = 1e-8  # relative residual of an infeasibility / unboundedness cert
 # residuals at which a stopped run's best iterate still counts as solved: the default feasibility
 # tolerance of Clarabel, MOSEK and SeDuMi; ``tol`` (1e-9) is the target, this the floor of acceptance
 _ACCEPT_FEAS = 1e-8
+# steps taken after convergence without shrinking the gap in the caller's units before stopping
+_POLISH_STEPS = 2
 
 
 @dataclass(frozen=True)
@@ -340,6 +342,7 @@ def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, ver
     reg = 0.0
     stall = 0
     gaps: list[float] = []
+    polished = None  # (caller's relative gap, it, z, lam, X, pinf, dinf, gap, pobj, dobj) once converged
     for it in range(max_iter + 1):
         Az = [b.apply(z) for b in blk]
         Rp = [b.C + a - Sj for b, a, Sj in zip(blk, Az, S)]
@@ -362,8 +365,18 @@ def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, ver
         log("ipm %3d  pobj %+.9e  dobj %+.9e  pinf %.1e  dinf %.1e  gap %.1e  mu %.1e  steps %.2f %.2f  sigma %.1e  t %.2f  reg %.0e  limit %s",
             it, c0 + cscale * pobj, c0 + cscale * dobj_raw, pinf, dinf, gap, mu, *last_steps,
             time.perf_counter() - start, reg, limit)
-        if merit <= tol:
-            status, message = "optimal", "converged"
+        if merit <= tol and (polished is None or dobj_raw <= pobj):
+            # converged in the units of cz; the caller's objective is cscale times larger, and a
+            # relative gap of tol there can exceed gap_tol in the caller's units (a chain of a
+            # thousand terms): keep stepping while that gap shrinks and the dual objective stays
+            # below the primal one (past that, rounding is what closes it)
+            user_gap = cscale * max(abs(pobj - dobj_raw), xs) / (
+                1 + abs(c0 + cscale * pobj) + abs(c0 + cscale * dobj_raw))
+            if polished is None or user_gap < polished[0]:
+                polished = (user_gap, it, z.copy(), lam.copy(), [x.copy() for x in X], pinf, dinf, gap, pobj, dobj_raw)
+            if user_gap <= gap_tol or it - polished[1] >= _POLISH_STEPS:
+                break
+        elif polished is not None:  # a polishing step left the tolerances: keep the polished iterate
             break
         gaps.append(gap)
         if max(pinf, dinf) <= tol and gap <= gap_tol and len(gaps) > 5 and gap > 0.8 * gaps[-6]:
@@ -465,6 +478,9 @@ def _interior_point(c, blocks, equality, tol, gap_tol, max_iter, time_limit, ver
             it += 1
             break
 
+    if polished is not None:
+        _, _, z, lam, X, pinf, dinf, gap, pobj, dobj_raw = polished
+        status, message = "optimal", "converged"
     if status == "infeasible":
         return finish(status, None, None, full_duals(X), it, pinf, dinf, gap, message, None)
     if status == "unbounded":

@@ -71,3 +71,11 @@ def test_a_uniformly_tiny_objective_is_normalised():
         loose = ms.minimize(planted.problem, max_order=planted.max_order, scale=False)
     assert check_answer(planted, fixed) == "certified" and "objective divided by 2^-" in fixed.message
     assert check_answer(planted, loose) != "wrong"
+
+
+def test_a_large_constant_calls_for_no_balancing():
+    # the constant of a long chain (21,000 in chained Wood at n = 1000) is not moved by scaling x
+    problem = ms.PolyProblem(x**2 + 2 * x * y + 3 * y**2 + 1e6)
+    assert coefficient_spread(problem) == pytest.approx(3.0)
+    balanced, scaling = balance(problem)
+    assert np.all(scaling.variable_exponents == 0)
