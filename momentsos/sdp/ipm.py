@@ -53,7 +53,10 @@ order 2000 and otherwise on the cores the load leaves free (:func:`blas_threads`
 
 Statuses, not exceptions
 ------------------------
-``optimal`` when the relative residuals and gap are below ``tol``, or when the iterations end (limit,
+``optimal`` when the relative residuals and gap are below ``tol`` (the gap measured on the cost
+scaled to norm 1; where the caller's relative gap, ``|c|`` times larger when the objective is
+near 0, still exceeds ``gap_tol``, the steps go on while it shrinks and the dual objective stays
+below the primal one, and the best such iterate is returned), or when the iterations end (limit,
 stall or breakdown) at an iterate whose residuals are below ``max(tol, 1e-8)`` (the default
 feasibility tolerance of Clarabel, MOSEK and SeDuMi) and whose gap is below ``gap_tol`` (the
 bound is then the dual objective, valid up to the tiny dual residual; degenerate relaxations such as

@@ -18,10 +18,17 @@ a moment or localizing matrix ``P`` is sparse: a moment matrix has one nonzero p
   nonzeros stacked into one batched ``matmul`` whose output fits the processor's cache, then
   ``H[:, b] = P^T vec(...)``, a sparse product on that cached slab (the SDPA "F2" formula
   [FKN97] in batched form);
-* small blocks (``s <= 10``: localizing matrices of low order): with ``S^{-1} = L_S^{-T} L_S^{-1}``
-  and ``X = L_X L_X^T``, ``S^{-1} (x) X = G G^T`` for ``G = L_S^{-T} (x) L_X``, so the blocks that
-  touch the same moments add ``W^T W`` with ``W = [(L_S^{-1} (x) L_X^T) P_j]_j``: one symmetric
-  product for all of them.
+* small blocks (``s <= 10``: localizing matrices of low order, the cliques of a correlative
+  relaxation): with ``S^{-1} = L_S^{-T} L_S^{-1}`` and ``X = L_X L_X^T``, ``S^{-1} (x) X = G G^T``
+  for ``G = L_S^{-T} (x) L_X``, so the blocks that touch the same moments add ``W^T W`` with
+  ``W = [(L_S^{-1} (x) L_X^T) P_j]_j``: one symmetric product for all of them. Blocks of one order
+  are factored, inverted and stepped in batches, and their Kronecker factors formed together.
+
+Without a large block and without equality rows, a Schur complement of order ``>= SPARSE_ORDER``
+whose pattern is sparse (a chained problem's: banded) is kept sparse, ``H = B + U U^T``
+(:class:`SparseSchur`), the few small blocks on many moments (the cut of a minimum-trace
+re-solve) as the low-rank ``U``; it is factored by SuperLU and the Sherman-Morrison-Woodbury
+formula.
 
 The Newton system ``H dz - V dlambda = r_z``, ``V^T dz = r_e`` (``V`` orthonormal: the equality
 rows) is solved with the Cholesky factor of the Jacobi-scaled ``H + V V^T`` (definite also where

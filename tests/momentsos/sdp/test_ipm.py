@@ -136,3 +136,15 @@ def test_small_schur_complements_run_blas_single_threaded():
 
     assert blas_threads(100) == 1 and blas_threads(1999) == 1
     assert 1 <= blas_threads(10_000) <= (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("scale", [1e4, 1e6])
+def test_the_gap_closes_in_the_callers_units(scale):
+    # min scale * (1 + y1) over [[1, y1], [y1, 1]] >= 0: optimum 0, cost vector of norm `scale`.
+    # Converged in the units of the scaled cost, the gap is still `scale` times tol in the caller's:
+    # the IPM keeps stepping until the caller's gap is below gap_tol too
+    B = _vec_map([np.eye(2), [[0, 1], [1, 0]]])
+    out = solve_lmi(np.array([scale, scale]), [B])
+    assert out.status == "optimal"
+    assert abs(out.objective) <= 1e-7 and abs(out.dual_objective) <= 1e-7
+    assert out.dual_objective <= out.objective
