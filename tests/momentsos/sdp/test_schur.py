@@ -92,12 +92,8 @@ def test_batched_schur_complement_equals_the_direct_formula(monkeypatch, allow_s
         assert np.allclose(dz, np.linalg.solve(Hreg, rhs), rtol=1e-10, atol=1e-12)
 
 
-def test_a_sparse_schur_complement_gives_the_dense_answer(monkeypatch):
-    # chained Rosenbrock at n = 30: 29 cliques of 2 variables, a banded Schur complement of order 320
-    problem = problems.chained_rosenbrock(30).problem()
-    dense = ms.minimize(problem, order=2, sparsity="correlative")
-    monkeypatch.setattr(schur, "SPARSE_ORDER", 100)
-    monkeypatch.setattr(schur, "SPARSE_FILL", 0.5)
+def _record_sparse(monkeypatch):
+    """A list that receives, for every SchurAssembler built from now on, whether it is sparse."""
     used = []
     original = SchurAssembler.__init__
 
@@ -106,6 +102,16 @@ def test_a_sparse_schur_complement_gives_the_dense_answer(monkeypatch):
         used.append(self.sparse)
 
     monkeypatch.setattr(SchurAssembler, "__init__", spy)
+    return used
+
+
+def test_a_sparse_schur_complement_gives_the_dense_answer(monkeypatch):
+    # chained Rosenbrock at n = 30: 29 cliques of 2 variables, a banded Schur complement of order 320
+    problem = problems.chained_rosenbrock(30).problem()
+    dense = ms.minimize(problem, order=2, sparsity="correlative")
+    monkeypatch.setattr(schur, "SPARSE_ORDER", 100)
+    monkeypatch.setattr(schur, "SPARSE_FILL", 0.5)
+    used = _record_sparse(monkeypatch)
     banded = ms.minimize(problem, order=2, sparsity="correlative")
     assert used[0]  # the IPM's (the proof's projection assembles densely)
     assert banded.status is dense.status is ms.Status.CERTIFIED
@@ -123,14 +129,7 @@ def test_sparse_solves_and_projection_still_give_an_exact_proof(monkeypatch):
     dense_projection = CertificateProjection(dense_res.certificate)(1e-8)
     monkeypatch.setattr(schur, "SPARSE_ORDER", 100)
     monkeypatch.setattr(schur, "SPARSE_FILL", 0.5)
-    used = []
-    original = SchurAssembler.__init__
-
-    def spy(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        used.append(self.sparse)
-
-    monkeypatch.setattr(SchurAssembler, "__init__", spy)
+    used = _record_sparse(monkeypatch)
     res = ms.minimize(problem, order=2, sparsity="correlative")
     assert used and all(used)
     assert res.status is ms.Status.CERTIFIED and res.proof is not None
