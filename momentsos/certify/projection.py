@@ -36,8 +36,8 @@ from typing import Any, Sequence
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sparse
-from scipy.sparse.linalg import LinearOperator, lsqr
 from numpy.typing import NDArray
+from scipy.sparse.linalg import LinearOperator, lsqr
 
 from ..basis import MonomialSet
 from ..polynomial import Polynomial

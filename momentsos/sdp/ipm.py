@@ -96,8 +96,9 @@ import scipy.sparse as sparse
 from numpy.typing import NDArray
 
 from ..errors import InvalidOptionError
+from .cone import inv_chol_all, max_step_all
 from .facial import pad_dual, reduce_block
-from .schur import Block, NewtonSolver, SchurAssembler, inv_chol_all, max_step_all
+from .schur import Block, NewtonSolver, SchurAssembler
 from .solution import RelaxationSolution, map_status, solution_of
 
 __all__ = ["LMIResult", "solve_lmi", "blas_threads"]

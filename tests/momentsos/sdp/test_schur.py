@@ -8,9 +8,8 @@ import momentsos as ms
 from momentsos import problems
 from momentsos.certify.projection import CertificateProjection
 from momentsos.sdp import schur
-from momentsos.sdp.schur import (
-    Block, NewtonSolver, SchurAssembler, SparseSchur, inv_chol, inv_chol_all, max_step, max_step_all,
-)
+from momentsos.sdp.cone import inv_chol, inv_chol_all, max_step, max_step_all
+from momentsos.sdp.schur import Block, NewtonSolver, SchurAssembler, SparseSchur
 
 
 def _random_psd(rng, s, shift=0.5):
