@@ -90,7 +90,8 @@ def _significant(p: Polynomial) -> NDArray[np.bool_]:
 def coefficient_spread(problem: PolyProblem) -> float:
     """Largest over the polynomials of ``max |c| / min |c|`` over their significant non-constant
     terms (a constant is not moved by scaling the variables: the offset ``n`` of a chain of ``n``
-    terms, 21,000 next to coefficients 1 in chained Wood at n = 1000, calls for no balancing)."""
+    terms, 20,959 beside coefficients from 1 to 380 in chained Wood at n = 1000, calls for no
+    balancing)."""
     spreads = [1.0]
     for p in _polynomials(problem):
         if p.nterms:

@@ -74,7 +74,7 @@ def test_a_uniformly_tiny_objective_is_normalised():
 
 
 def test_a_large_constant_calls_for_no_balancing():
-    # the constant of a long chain (21,000 in chained Wood at n = 1000) is not moved by scaling x
+    # the constant of a long chain (20,959 in chained Wood at n = 1000) is not moved by scaling x
     problem = ms.PolyProblem(x**2 + 2 * x * y + 3 * y**2 + 1e6)
     assert coefficient_spread(problem) == pytest.approx(3.0)
     balanced, scaling = balance(problem)
