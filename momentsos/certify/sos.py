@@ -278,8 +278,7 @@ def _quadratic_form(gram: NDArray[np.float64], basis: NDArray[np.int64]) -> Poly
     s, n = basis.shape
     if s == 0:
         return Polynomial.zero(n)
-    exps = (basis[:, None, :] + basis[None, :, :]).reshape(s * s, n)
-    return Polynomial(exps, np.asarray(gram, dtype=np.float64).reshape(s * s))
+    return Polynomial(_pair_sums(basis), np.asarray(gram, dtype=np.float64).reshape(s * s))
 
 
 def _sum_of_squares_expr(block: GramBlock, variables: tuple[sp.Symbol, ...]) -> sp.Expr:
