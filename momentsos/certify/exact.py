@@ -18,7 +18,7 @@ from ..polynomial import Polynomial, sparse_terms
 from ..problem import PolyProblem
 
 __all__ = ["Monomial", "ExactPoly", "ProofFailure", "rational", "as_fraction", "add_into", "times", "quadratic_form",
-           "evaluate", "exact_problem", "is_psd", "solve_linear"]
+           "evaluate", "exact_problem", "is_psd", "solve_linear", "nullspace"]
 
 try:  # FLINT's rationals when available; the results are identical with Fraction
     from flint import fmpq as _Q
@@ -233,6 +233,30 @@ def solve_linear(matrix: Sequence[Sequence[Any]], rhs: Sequence[Any]) -> list[An
             continue
         x[lead] = row[cols] / row[lead]
     return x
+
+
+def nullspace(matrix: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """A basis of ``{u : matrix @ u = 0}`` in exact rationals, one vector per free column of the
+    reduced row echelon form (that column's entry 1, the other free columns' entries 0)."""
+    rows, cols = len(matrix), len(matrix[0]) if matrix else 0
+    if cols == 0:
+        return []
+    if rows and _Q is not Fraction:
+        from flint import fmpq_mat  # noqa: PLC0415 - present whenever fmpq is
+
+        R, rank = fmpq_mat(rows, cols, [v for row in matrix for v in row]).rref()
+        table = [[R[i, j] for j in range(cols)] for i in range(rank)]
+    else:
+        table = _rref([list(row) for row in matrix], cols) if rows else []
+    leads = [next(j for j in range(cols) if row[j] != 0) for row in table]
+    basis = []
+    for free in (j for j in range(cols) if j not in set(leads)):
+        u = [_Q(0)] * cols
+        u[free] = _Q(1)
+        for row, lead in zip(table, leads):
+            u[lead] = -row[free] / row[lead]
+        basis.append(u)
+    return basis
 
 
 def _rref(table: list[list[Any]], cols: int) -> list[list[Any]]:

@@ -42,6 +42,7 @@ from scipy.sparse.linalg import LinearOperator, lsqr
 from ..basis import MonomialSet
 from ..polynomial import Polynomial
 from ..sdp.schur import Block, NewtonSolver, SchurAssembler, SparseSchur
+from .faces import fixed_cells, float_kernel
 from .sos import EqualityMultiplier, GramBlock, SOSCertificate
 
 __all__ = ["CertificateProjection", "project_certificate", "is_sum_of_squares"]
@@ -115,7 +116,32 @@ class CertificateProjection:
         self._objective = np.zeros(m)
         np.add.at(self._objective, self.index(certificate.objective.exponents), certificate.objective.coefficients)
         self._constant = int(self.index(np.zeros((1, nvars), np.int64))[0])
+        self._static = np.zeros(m)  # per monomial, the terms of the equality multipliers reaching it
+        for M in self.eq_maps:
+            self._static += np.bincount(M.indices, minlength=m)
         self._restricted: dict[bytes, Any] = {}
+        self._fixed: dict[bytes, list[NDArray[np.int64]]] = {}
+
+    def fixed(self, keep: Sequence[NDArray[np.bool_]]) -> list[NDArray[np.int64]]:
+        """Per block, the entries the identity fixes when only the ``keep`` rows live
+        (:func:`~momentsos.certify.faces.fixed_cells`), built once per pattern."""
+        key = _pattern_key(keep)
+        if key not in self._fixed:
+            blocks = self.certificate.blocks
+            self._fixed[key] = fixed_cells(self.patterns, [b.size for b in blocks],
+                                           [is_sum_of_squares(b) for b in blocks], keep, self._static)
+        return self._fixed[key]
+
+    def face_kernels(self, keep: Sequence[NDArray[np.bool_]], bound: float) -> list[NDArray[np.float64] | None]:
+        """Per block, an orthonormal basis of its forced kernel at ``bound``
+        (:func:`~momentsos.certify.faces.float_kernel`), None where there is none."""
+        target = self._objective.copy()
+        target[self._constant] -= bound
+        out: list[NDArray[np.float64] | None] = []
+        for cells, b in zip(self.fixed(keep), self.certificate.blocks):
+            K = float_kernel(cells, b.size, target) if len(cells) > 1 else None
+            out.append(K if K is not None and K.shape[1] else None)
+        return out
 
     def residual(self, certificate: SOSCertificate) -> NDArray[np.float64]:
         """``certificate.residual`` as a vector over ``monomials``, by the sparse maps of the blocks
@@ -134,20 +160,29 @@ class CertificateProjection:
     def index(self, rows: NDArray[np.int64]) -> NDArray[np.int64]:
         return self._set.index_of(rows)
 
-    def restricted(self, keep: Sequence[NDArray[np.bool_]]) -> tuple[SchurAssembler | None, list[tuple[NDArray, sparse.csr_matrix] | None]]:
-        """The Schur assembler of the blocks restricted to their kept rows, and per block the kept
-        rows with the map of their entries (None for a block with none), built once per pattern."""
-        key = b"".join(np.packbits(k).tobytes() + b"|" for k in keep)
+    def restricted(self, keep: Sequence[NDArray[np.bool_]], kernels: Sequence[NDArray[np.float64] | None] = ()
+                   ) -> tuple[SchurAssembler | None, list[Restriction | None]]:
+        """The Schur assembler of the blocks restricted to their kept rows and, where ``kernels``
+        gives a forced kernel ``K``, to the complement of ``K`` in them; and per block its
+        :class:`Restriction` (None for a block with no row left). Built once per pattern."""
+        kernels = list(kernels) or [None] * len(keep)
+        key = _pattern_key(keep) + b"".join(b"-" if K is None else np.round(K, 12).tobytes() + b"|" for K in kernels)
         if key not in self._restricted:
             schur_blocks, kept_maps = [], []
-            for b, P, kept in zip(self.certificate.blocks, self.patterns, keep):
+            for b, P, kept, K in zip(self.certificate.blocks, self.patterns, keep, kernels):
                 idx = np.flatnonzero(kept)
                 if len(idx) == 0:
                     kept_maps.append(None)
                     continue
-                Pk = P[(idx[:, None] * b.size + idx[None, :]).ravel()]
+                if K is None:
+                    basis, Pk = None, P[(idx[:, None] * b.size + idx[None, :]).ravel()]
+                else:  # Q = N Q~ N^T with N's columns orthonormal, spanning the kept rows minus K
+                    basis = np.zeros((b.size, len(idx) - K.shape[1]))
+                    basis[idx] = la.null_space(K[idx].T)
+                    N = sparse.csr_matrix(basis)
+                    Pk = (sparse.kron(N, N).T @ P).tocsr()
                 schur_blocks.append(Block(sparse.hstack([sparse.csr_matrix((Pk.shape[0], 1)), Pk]).tocsc()))
-                kept_maps.append((idx, Pk))
+                kept_maps.append(Restriction(idx, Pk, basis))
             assembler = (SchurAssembler(schur_blocks, len(self.monomials), allow_sparse=not self.eq_maps)
                          if schur_blocks else None)
             self._restricted[key] = (assembler, kept_maps)
@@ -190,20 +225,25 @@ def _corrected(certificate: SOSCertificate, bound: float, blocks: list[GramBlock
 
     keep = [np.ones(b.size, bool) for b in blocks]
     r = _drop_forced_rows(blocks, grams, patterns, eq_maps, keep, r)
+    kernels = maps.face_kernels(keep, bound)
 
     scale = max([1.0] + [float(np.abs(g).max(initial=0.0)) for g in grams])
     omega = scale * scale
-    assembler, maps_kept = maps.restricted(keep)
+    assembler, maps_kept = maps.restricted(keep, kernels)
     Ws, Ls, reduced = [], [], []
-    for g, kept in zip(grams, maps_kept):
+    for k, (g, kept, P) in enumerate(zip(grams, maps_kept, patterns)):
         if kept is None:
             reduced.append(None)
             continue
-        idx, Pk = kept
-        W = g[np.ix_(idx, idx)] + eta * scale * np.eye(len(idx))
+        if kept.basis is not None:  # onto the forced face first: Q = N (N^T Q N) N^T
+            N = kept.basis
+            on_face = N @ (N.T @ g @ N) @ N.T
+            r = r + P.T @ (g - on_face).ravel()
+            grams[k] = g = on_face
+        W = kept.inner(g) + eta * scale * np.eye(kept.width)
         Ws.append(W)
         Ls.append(la.cholesky(W, lower=True, check_finite=False))
-        reduced.append((idx, Pk, W))
+        reduced.append((kept, W))
     H = assembler.assemble(Ws, [L.T for L in Ls], Ls, Ws) if assembler is not None else np.zeros((m, m))
     if isinstance(H, SparseSchur):  # no equalities (see restricted): a banded map of many cliques
         mu = _solve_sparse(H.shifted(np.zeros(m)), r)
@@ -216,10 +256,9 @@ def _corrected(certificate: SOSCertificate, bound: float, blocks: list[GramBlock
     for b, g, red in zip(blocks, grams, reduced):
         Q = g.copy()
         if red is not None:
-            idx, Pk, W = red
-            Y = (Pk @ mu).reshape(len(idx), len(idx))
-            E = W @ (0.5 * (Y + Y.T)) @ W
-            Q[np.ix_(idx, idx)] += E
+            kept, W = red
+            Y = (kept.entries @ mu).reshape(kept.width, kept.width)
+            kept.add_outer(Q, W @ (0.5 * (Y + Y.T)) @ W)
         new_blocks.append(dataclasses.replace(b, gram=0.5 * (Q + Q.T)))
     new_eqs = []
     for e, basis, M in zip(certificate.equalities, eq_bases, eq_maps):
@@ -228,6 +267,38 @@ def _corrected(certificate: SOSCertificate, bound: float, blocks: list[GramBlock
         rows = np.vstack([p.exponents, basis]) if len(basis) else p.exponents
         new_eqs.append(EqualityMultiplier(e.equality, Polynomial(rows, np.concatenate([p.coefficients, delta]))))
     return dataclasses.replace(certificate, bound=bound, blocks=tuple(new_blocks), equalities=tuple(new_eqs))
+
+
+@dataclasses.dataclass(frozen=True)
+class Restriction:
+    """The part of a block the correction may move: its kept rows ``rows``, and on them either every
+    direction (``basis`` None) or the span of ``basis``'s columns (a forced face: ``Q = N Q~ N^T``);
+    ``entries`` maps the reduced ``vec(Q~)`` to the coefficients of the monomials it reaches."""
+
+    rows: NDArray[np.int64]
+    entries: sparse.csr_matrix
+    basis: NDArray[np.float64] | None
+
+    @property
+    def width(self) -> int:
+        return len(self.rows) if self.basis is None else self.basis.shape[1]
+
+    def inner(self, gram: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``gram`` in the reduced coordinates."""
+        if self.basis is None:
+            return gram[np.ix_(self.rows, self.rows)]
+        return self.basis.T @ gram @ self.basis
+
+    def add_outer(self, gram: NDArray[np.float64], reduced: NDArray[np.float64]) -> None:
+        """Add the reduced matrix ``reduced`` back into ``gram``, in place."""
+        if self.basis is None:
+            gram[np.ix_(self.rows, self.rows)] += reduced
+        else:
+            gram += self.basis @ reduced @ self.basis.T
+
+
+def _pattern_key(keep: Sequence[NDArray[np.bool_]]) -> bytes:
+    return b"".join(np.packbits(k).tobytes() + b"|" for k in keep)
 
 
 def _psd_floor(gram: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -40,7 +40,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,6 +57,7 @@ from .exact import (
     rational,
     solve_linear,
 )
+from .faces import pin_exact
 from .projection import CertificateProjection, is_sum_of_squares
 from .proof import Proof, ProofBlock, _identity_residual, _violation
 from .sos import SOSCertificate
@@ -118,7 +119,8 @@ def _clipped(gram: NDArray[np.float64]) -> NDArray[np.float64]:
 def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
             equalities: Sequence[ExactPoly] = (), multipliers: Sequence[ExactPoly] = (),
             degree_limits: Sequence[int] = (),
-            localizing: Sequence[tuple[list[list[Any]], tuple[Monomial, ...], ExactPoly]] = ()) -> None:
+            localizing: Sequence[tuple[list[list[Any]], tuple[Monomial, ...], ExactPoly]] = (),
+            frozen: Sequence[set[tuple[int, int]]] = ()) -> None:
     """Make the identity exact: spread each residual monomial over the Gram entries of the first
     sum-of-squares block whose pair sums reach it; divide a monomial reached by none by the leading
     term of an equality ``h_i`` into its multiplier ``p_i`` (of degree at most ``degree_limits[i]``),
@@ -130,9 +132,11 @@ def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Mono
     A row whose diagonal entry ends at zero or below must vanish in a PSD matrix (a monomial ``2b``
     reached only by ``(b, b)`` with a zero coefficient: the face the Gram matrix lies on). Such rows
     are emptied and what they held is spread again over the remaining rows, until none is left.
+    The entries ``frozen[j]`` (``(i, k)`` with ``i <= k``) of target ``j`` are never changed: the
+    identity and the block's forced face fix them (:func:`~momentsos.certify.faces.pin_exact`).
     """
     dropped: list[set[int]] = [set() for _ in targets]
-    tables = _pair_tables(targets)
+    tables = _pair_tables(targets, frozen)
     pending = residual
     while True:
         leftover, reach = _spread(pending, targets, dropped, tables)
@@ -238,10 +242,13 @@ def _solve_localizing(rest: ExactPoly, localizing: Sequence[tuple[list[list[Any]
     return back
 
 
-def _pair_tables(targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]]) -> list[dict[Monomial, list[tuple[int, int]]]]:
-    """Per sum-of-squares block: each monomial ``b_i + b_k`` its entries ``(i, k)`` reach."""
+def _pair_tables(targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
+                 frozen: Sequence[set[tuple[int, int]]] = ()) -> list[dict[Monomial, list[tuple[int, int]]]]:
+    """Per sum-of-squares block: each monomial ``b_i + b_k`` the entries ``(i, k)`` reach that are
+    not ``frozen`` (as ``(min(i, k), max(i, k))``)."""
     tables = []
-    for _, basis in targets:
+    for j, (_, basis) in enumerate(targets):
+        held = frozen[j] if j < len(frozen) else set()
         s = len(basis)
         if s == 0:
             tables.append({})
@@ -250,7 +257,9 @@ def _pair_tables(targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]]) ->
         sums = (rows[:, None, :] + rows[None, :, :]).reshape(s * s, -1)
         pairs: dict[Monomial, list[tuple[int, int]]] = {}
         for entry, a in enumerate(map(tuple, sums.tolist())):
-            pairs.setdefault(a, []).append(divmod(entry, s))
+            i, k = divmod(entry, s)
+            if not held or (min(i, k), max(i, k)) not in held:
+                pairs.setdefault(a, []).append((i, k))
         tables.append(pairs)
     return tables
 
@@ -339,19 +348,31 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
             break
         targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]] = []
         fixed: list[tuple[int, list[list[Any]], tuple[Monomial, ...]]] = []
-        for block, j in zip(projected.blocks, ineq_of):
+        frozen: list[set[tuple[int, int]]] = []
+        grams = [_rational_matrix(block.gram) for block in projected.blocks]
+        cells = (maps().fixed([np.array([row[i] > 0 for i, row in enumerate(g)], bool) for g in grams])
+                 if prepare is not clip else [np.zeros((0, 3), np.int64)] * len(grams))
+        for block, j, gram, fixed_here in zip(projected.blocks, ineq_of, grams, cells):
             basis = tuple(map(tuple, np.asarray(block.basis, dtype=np.int64).tolist()))
             if j < 0:
-                targets.append((_rational_matrix(block.gram), basis))
+                targets.append((gram, basis))
+                try:  # the entries the identity fixes, and those its forced face then determines
+                    frozen.append(pin_exact(gram, fixed_here, _coefficient_of(f, bound, maps().monomials))
+                                  if len(fixed_here) else set())
+                except ProofFailure as exc:
+                    reason = str(exc)
+                    break
             else:
-                fixed.append((j, _rational_matrix(block.gram), basis))
+                fixed.append((j, gram, basis))
+        if len(frozen) != len(targets):  # the forced face is contradicted at this margin
+            continue
         multipliers = [{tuple(row): rational(float(c)) for row, c in
                         zip(m.multiplier.exponents.tolist(), m.multiplier.coefficients) if c != 0} for m in projected.equalities]
         blocks = ([ProofBlock(-1, basis, tuple(tuple(r) for r in gram)) for gram, basis in targets]
                   + [ProofBlock(j, basis, tuple(tuple(r) for r in gram)) for j, gram, basis in fixed])
         residual = _identity_residual(f, bound, gs, hs, blocks, multipliers)
         try:
-            _absorb(residual, targets, hs, multipliers, limits, [(gram, basis, gs[j]) for j, gram, basis in fixed])
+            _absorb(residual, targets, hs, multipliers, limits, [(gram, basis, gs[j]) for j, gram, basis in fixed], frozen)
         except ProofFailure as exc:
             reason = str(exc)
             structural.add(prepare)
@@ -369,6 +390,15 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
                 values=tuple(v for _, v in feasible), feas_tol=float(feas_tol), gap_tol=float(gap_tol),
             )
     raise ProofFailure(reason)
+
+
+def _coefficient_of(f: ExactPoly, bound: Any, monomials: NDArray[np.int64]) -> Callable[[int], Any]:
+    """The exact coefficient of ``f - bound`` at ``monomials[a]``, as a function of ``a``."""
+    def coefficient(a: int) -> Any:
+        key = tuple(monomials[a].tolist())
+        c = f.get(key, rational(0))
+        return c - bound if not any(key) else c
+    return coefficient
 
 
 def _clearly_indefinite(gram: Sequence[Sequence[Any]]) -> bool:

@@ -58,10 +58,21 @@ def test_exact_psd_test_agrees_with_the_definition():
     assert not is_psd([[q(1), q(0)], [q(1), q(1)]])        # not symmetric
 
 
-def test_a_certificate_that_cannot_be_made_exact_says_why():
-    # Rosenbrock on the dense basis: the block of (y, x^2) is forced exactly singular by the identity,
-    # a face that neither the margin nor the projection can open
+def test_rosenbrock_is_proved_on_its_forced_face():
+    # the identity fixes the block of (y, x^2) at [[100, -100], [-100, 100]], singular: every certificate
+    # has Q (e_y + e_{x^2}) = 0, which the projection keeps and the exact step pins
     res = ms.minimize((1 - x)**2 + 100*(y - x**2)**2, sparsity="none")
+    assert res.status is ms.Status.CERTIFIED
+    assert res.proof is not None and ms.check_proof(res.proof)
+    assert -1e-6 < res.proof.lower_bound <= 0.0 <= res.proof.upper_bound
+
+
+def test_a_certificate_that_cannot_be_made_exact_says_why():
+    # chained Rosenbrock in four variables on the dense basis: the face of (x4, x3^2) is found, but the
+    # solver's Gram matrix lies 1e-1 off it (the relaxation has no interior there), too far for a correction
+    from momentsos import problems
+
+    res = ms.minimize(problems.chained_rosenbrock(4).problem(), sparsity="none")
     assert res.status is ms.Status.CERTIFIED
     assert (res.proof is not None and ms.check_proof(res.proof)) or res.proof_note.startswith("no exact proof")
 

@@ -1,0 +1,167 @@
+"""Forced faces: the parts of a sum-of-squares certificate that its polynomial identity fixes.
+
+In an identity ``f - b = sum_j g_j v_j^T Q_j v_j + sum_i h_i p_i`` a monomial ``a`` reached by one
+Gram entry only, the pair ``(i, k), (k, i)`` of one sum-of-squares block and no other term, fixes
+that entry: ``Q_ik = c_a / 2`` (``c_a`` on the diagonal), ``c_a`` the coefficient of ``f - b``. When
+every entry of a principal block ``Q_SS`` is fixed so and ``Q_SS`` is singular, each ``u`` of its
+kernel (extended by zeros) has ``u^T Q u = 0`` for every PSD ``Q`` that meets the identity, hence
+``Q u = 0``: every certificate lies on a face of the cone, and no margin on the bound opens it.
+Rosenbrock's ``100 (y - x^2)^2`` fixes the block on ``(y, x^2)`` at ``[[100, -100], [-100, 100]]``,
+so every certificate has ``Q (e_y + e_{x^2}) = 0``.
+
+A floating-point certificate near that face, repaired entry by entry, leaves it and ends
+indefinite. This module finds the faces, so that the projection
+(:mod:`momentsos.certify.projection`) corrects a certificate within its face and the exact step
+(:mod:`momentsos.certify.rounding`) pins the fixed entries and the ones ``Q u = 0`` then determines:
+
+- :func:`fixed_cells`: per sum-of-squares block, the entries ``(i, k)``, ``i <= k``, that the
+  identity fixes (rows that are emptied do not count as reaching anything);
+- :func:`fixed_sets`: the maximal sets ``S`` of rows all of whose entries are fixed (the maximal
+  cliques of the graph whose edges are fixed entries);
+- :func:`float_kernel` and :func:`pin_exact`: the face in floating point (for the projection) and in
+  exact rationals, with the entries its kernel determines.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import scipy.sparse as sparse
+from numpy.typing import NDArray
+
+from .exact import ProofFailure, nullspace, rational
+
+__all__ = ["fixed_cells", "fixed_sets", "float_kernel", "pin_exact"]
+
+_SINGULAR = 1e-10
+"""A fixed block ``Q_SS`` whose smallest eigenvalue is below this (relative) is searched for a kernel."""
+
+_MAX_CLIQUES = 256
+"""Most maximal sets :func:`fixed_sets` lists per block (the search stops there)."""
+
+
+def fixed_cells(patterns: Sequence[sparse.csr_matrix], sizes: Sequence[int], sos: Sequence[bool],
+                keep: Sequence[NDArray[np.bool_]], static: NDArray[np.float64]) -> list[NDArray[np.int64]]:
+    """Per block, the ``(c, 3)`` array of fixed entries ``(i, k, monomial index)`` with ``i <= k``
+    (empty for a localizing block). ``patterns[j]`` maps block ``j``'s ``vec(Q)`` to the
+    coefficients of the monomials it reaches (as in :class:`~momentsos.certify.projection.CertificateProjection`),
+    ``keep[j]`` marks its live rows, and ``static`` counts, per monomial, the terms no block owns
+    (an equality's multiplier); a monomial with any such term fixes nothing."""
+    m = static.shape[0]
+    reach = static.astype(np.int64)
+    for P, kept, s in zip(patterns, keep, sizes):
+        if s == 0:
+            continue
+        live = np.repeat(kept, s) & np.tile(kept, s)
+        reach += np.bincount(P.indices[np.repeat(live, np.diff(P.indptr))], minlength=m)
+    out = []
+    for P, kept, s, square in zip(patterns, keep, sizes, sos):
+        idx = np.flatnonzero(kept)
+        if not square or len(idx) == 0:
+            out.append(np.zeros((0, 3), np.int64))
+            continue
+        I, K = np.triu_indices(len(idx))
+        i, k = idx[I], idx[K]
+        a = P.indices[P.indptr[i * s + k]]  # a sum-of-squares entry reaches one monomial, b_i + b_k
+        ok = reach[a] == np.where(i == k, 1, 2)
+        out.append(np.stack([i[ok], k[ok], a[ok]], axis=1))
+    return out
+
+
+def fixed_sets(cells: NDArray[np.int64]) -> list[tuple[int, ...]]:
+    """The maximal sets of at least two rows all of whose entries (diagonal included) are among
+    ``cells`` (Bron-Kerbosch with pivoting; at most ``_MAX_CLIQUES``)."""
+    diagonal = {int(i) for i, k, _ in cells if i == k}
+    adjacent: dict[int, set[int]] = {i: set() for i in diagonal}
+    for i, k, _ in cells:
+        if i != k and i in diagonal and k in diagonal:
+            adjacent[int(i)].add(int(k))
+            adjacent[int(k)].add(int(i))
+    found: list[tuple[int, ...]] = []
+
+    def extend(r: set[int], p: set[int], x: set[int]) -> None:
+        if len(found) >= _MAX_CLIQUES:
+            return
+        if not p and not x:
+            if len(r) >= 2:
+                found.append(tuple(sorted(r)))
+            return
+        pivot = max(p | x, key=lambda v: len(adjacent[v] & p))
+        for v in list(p - adjacent[pivot]):
+            extend(r | {v}, p & adjacent[v], x & adjacent[v])
+            p = p - {v}
+            x = x | {v}
+
+    extend(set(), {i for i in diagonal if adjacent[i]}, set())
+    return found
+
+
+def _values(cells: NDArray[np.int64], target: Callable[[int], Any]) -> dict[tuple[int, int], Any]:
+    """The value each fixed entry must take: ``c_a`` on the diagonal, ``c_a / 2`` off it."""
+    return {(int(i), int(k)): target(int(a)) if i == k else target(int(a)) / 2 for i, k, a in cells}
+
+
+def float_kernel(cells: NDArray[np.int64], size: int, target: NDArray[np.float64]) -> NDArray[np.float64]:
+    """An orthonormal ``(size, d)`` basis of the forced kernel of one block (``d = 0`` when there is
+    none), from the fixed entries' values ``target[a]`` (``target`` indexed by monomial)."""
+    values = _values(cells, lambda a: float(target[a]))
+    vectors = []
+    for rows in fixed_sets(cells):
+        Q = np.array([[values[min(i, k), max(i, k)] for k in rows] for i in rows])
+        w, v = np.linalg.eigh(Q)
+        scale = max(1.0, float(np.abs(w).max()))
+        if w[0] < -_SINGULAR * scale:  # not PSD: no certificate meets the identity; nothing to keep
+            continue
+        for col in np.flatnonzero(w <= _SINGULAR * scale):
+            u = np.zeros(size)
+            u[list(rows)] = v[:, col]
+            vectors.append(u)
+    if not vectors:
+        return np.zeros((size, 0))
+    U, sing, _ = np.linalg.svd(np.array(vectors).T, full_matrices=False)
+    return U[:, sing > 1e-8 * sing[0]]
+
+
+def pin_exact(gram: list[list[Any]], cells: NDArray[np.int64], target: Callable[[int], Any]) -> set[tuple[int, int]]:
+    """Set the fixed entries of the rational ``gram`` to their values, find the exact kernel of each
+    singular fixed block, and set every entry that ``Q u = 0`` then determines (a row outside the
+    block whose entries against ``u``'s support are fixed but one). Returns the pinned entries
+    ``(i, k)``, ``i <= k``, which the exact step must leave alone. :class:`ProofFailure` when the
+    fixed entries contradict ``Q u = 0`` (no PSD matrix meets the identity)."""
+    values = _values(cells, target)
+    for (i, k), v in values.items():
+        gram[i][k] = gram[k][i] = v
+    pinned = set(values)
+    relations: list[tuple[int, dict[int, Any]]] = []
+    live = [i for i in range(len(gram)) if gram[i][i] != 0]
+    for rows in fixed_sets(cells):
+        Q = [[gram[i][k] for k in rows] for i in rows]
+        w = np.linalg.eigvalsh(np.array([[float(v) for v in r] for r in Q]))
+        scale = max(1.0, float(np.abs(w).max()))
+        if w[0] < -_SINGULAR * scale or w[0] > _SINGULAR * scale:
+            continue
+        for u in nullspace(Q):
+            support = {row: c for row, c in zip(rows, u) if c != 0}
+            relations.extend((i, support) for i in live if i not in rows)
+    changed = True
+    while changed and relations:
+        changed = False
+        waiting = []
+        for i, u in relations:
+            free = [s for s in u if (min(i, s), max(i, s)) not in pinned]
+            if len(free) > 1:
+                waiting.append((i, u))
+                continue
+            known = sum((c * gram[i][s] for s, c in u.items() if s not in free), rational(0))
+            if not free:
+                if known != 0:
+                    raise ProofFailure("the entries the identity fixes contradict its forced face "
+                                       "(no positive semidefinite Gram matrix meets the identity)")
+                continue
+            s = free[0]
+            gram[i][s] = gram[s][i] = -known / u[s]
+            pinned.add((min(i, s), max(i, s)))
+            changed = True
+        relations = waiting
+    return pinned
