@@ -25,7 +25,11 @@ minimizer, ``f(x*) - b`` minus the certificate's part, is positive and the near-
 And a row ``i`` of a sum-of-squares block is emptied when the monomial ``2 b_i`` is reached by no
 other term of the identity and its coefficient leaves nothing for ``Q_ii`` (a monomial outside the
 half Newton polytope of the identity, such as ``y^3`` for the six-hump camel): a PSD matrix with
-a zero diagonal entry has a zero row, so no correction may put anything there.
+a zero diagonal entry has a zero row, so no correction may put anything there. The same holds one
+level up: where the identity fixes a singular principal block (:mod:`momentsos.certify.faces`),
+every certificate has ``Q u = 0`` for its kernel vectors ``u``, so the Gram matrix is first moved
+onto that face and corrected within it (``Q = N Q~ N^T``, ``N`` an orthonormal basis of the kept
+rows orthogonal to the kernel).
 """
 
 from __future__ import annotations

@@ -20,8 +20,10 @@ proof is made in the manner of Peyrl and Parrilo [PP08]:
    over its ``n_a`` entries ``(i, k)`` with ``b_i + b_k = a`` (``r_a / n_a`` each: the orthogonal
    projection of that block onto the affine space of the identity); a monomial that no such block
    reaches is divided by the leading term of an equality into its multiplier; and what is left goes
-   to the localizing Gram matrices by an exact linear solve over their entries. The identity then
-   holds exactly;
+   to the localizing Gram matrices by an exact linear solve over their entries. Before that, the
+   entries the identity fixes on its own, and those a forced face ``Q u = 0`` then determines
+   (:mod:`momentsos.certify.faces`), are set exactly and left out of the spread; the projection
+   of step 1 keeps to the same face. The identity then holds exactly;
 3. every rational Gram matrix is shown positive semidefinite by an exact ``LDL^T`` factorisation
    (after a floating-point look that skips the ones indefinite far beyond rounding).
 
