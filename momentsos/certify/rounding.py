@@ -79,6 +79,11 @@ _GRID_BITS = 64
 _INDEFINITE = 1e-12
 """A prepared Gram matrix with an eigenvalue below ``-_INDEFINITE * max(1, max |entry|)`` is not tried exactly."""
 
+_HOPELESS = 100 * _MARGINS[-1]
+"""A projected Gram matrix with an eigenvalue below ``-_HOPELESS * max(1, |b|)`` (a hundred times the
+widest margin on the bound) ends the projection trials: a margin ``delta`` on the bound lifts the
+quadratic form at each minimizer's monomial vector by ``delta``, far less than this."""
+
 _CLIP = 1e-13
 """Relative eigenvalue floor of a localizing Gram matrix projected onto the PSD cone."""
 
@@ -334,14 +339,21 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
     # the narrowest margin first (the tightest bound), the cheapest preparation first at each
     trials = [(margin, prepare) for margin in _MARGINS for prepare in (clip, project)] + [(_MARGINS[-1], project_tight)]
     structural: set[Any] = set()  # preparations whose residual had nowhere to go: no margin helps them
+    hopeless = ""  # why the projections were given up, the most telling reason when nothing succeeds
     for margin, prepare in trials:
         if prepare in structural:
             continue
         projected = prepare(margin)
         low = min((float(np.linalg.eigvalsh(b.gram)[0]) for b in projected.blocks if b.size), default=0.0)
-        if low < -_INDEFINITE * max(1.0, max(float(np.abs(b.gram).max(initial=0.0)) for b in projected.blocks)):
+        scale = max(1.0, max(float(np.abs(b.gram).max(initial=0.0)) for b in projected.blocks))
+        if low < -_INDEFINITE * scale:
             # the exact step only spreads a residual at rounding level: it cannot repair this
             reason = f"the Gram matrices are indefinite in floating point (smallest eigenvalue {low:.2e})"
+            if prepare is not clip and low < -_HOPELESS * max(1.0, abs(float(certificate.bound))):
+                # a correction this far outside the cone: no margin tried lifts it back (a face the
+                # solver's certificate does not reach), so no projection is tried again
+                structural.update((project, project_tight))
+                hopeless = reason
             continue
         bound = rational(float(projected.bound))
         if best - as_fraction(bound) > Fraction(gap_tol) * max(Fraction(1), abs(as_fraction(bound))):
@@ -391,7 +403,7 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
                 equality_multipliers=tuple(multipliers), points=tuple(p for p, _ in feasible),
                 values=tuple(v for _, v in feasible), feas_tol=float(feas_tol), gap_tol=float(gap_tol),
             )
-    raise ProofFailure(reason)
+    raise ProofFailure(hopeless or reason)
 
 
 def _coefficient_of(f: ExactPoly, bound: Any, monomials: NDArray[np.int64]) -> Callable[[int], Any]:

@@ -159,3 +159,26 @@ def test_exact_psd_test_agrees_with_eigenvalues_on_random_rational_matrices(seed
         assert np.linalg.eigvalsh(M.astype(float))[0] > -1e-9 if want else np.linalg.eigvalsh(M.astype(float))[0] < -0.5
         for make in (lambda v: rational(int(v)) / rational(7), lambda v: Fraction(int(v), 7)):
             assert is_psd([[make(v) for v in row] for row in M]) is want, (kind, seed)
+
+
+def test_a_projection_far_outside_the_cone_is_not_tried_at_wider_margins(monkeypatch):
+    # chained Rosenbrock's solver certificate lies off the faces the chain forces (the relaxation has no
+    # interior there): its projection stays indefinite by about 1e-5, a hundred times the widest margin,
+    # so the wider margins and the tight metric are not tried (each a full correction, seconds at n = 1000)
+    from momentsos import problems
+    from momentsos.certify.projection import CertificateProjection
+
+    calls = []
+    original = CertificateProjection.__call__
+
+    def spy(self, margin, *args, **kwargs):
+        calls.append(margin)
+        return original(self, margin, *args, **kwargs)
+
+    monkeypatch.setattr(CertificateProjection, "__call__", spy)
+    res = ms.minimize(problems.chained_rosenbrock(20).problem(), sparsity="correlative")
+    assert res.status is ms.Status.CERTIFIED
+    if res.proof is None:
+        assert len(calls) == 1 and "indefinite in floating point" in res.proof_note
+    else:
+        assert ms.check_proof(res.proof)
