@@ -35,7 +35,7 @@ rows orthogonal to the kernel).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import scipy.linalg as la
@@ -125,6 +125,8 @@ class CertificateProjection:
             self._static += np.bincount(M.indices, minlength=m)
         self._restricted: dict[bytes, Any] = {}
         self._fixed: dict[bytes, list[NDArray[np.int64]]] = {}
+        self._floored: tuple[list[NDArray[np.float64]], NDArray[np.float64]] | None = None
+        self._corrections: dict[Any, _Correction] = {}
 
     def fixed(self, keep: Sequence[NDArray[np.bool_]]) -> list[NDArray[np.int64]]:
         """Per block, the entries the identity fixes when only the ``keep`` rows live
@@ -193,84 +195,115 @@ class CertificateProjection:
         return self._restricted[key]
 
     def __call__(self, margin: float, eta: float = _ETA) -> SOSCertificate:
-        """The certificate with its bound lowered by ``margin * max(1, |bound|)``, corrected in
-        turn (at most ``_PASSES`` times) while each correction shrinks the residual: one solves a
-        linearisation whose metric is the Gram matrices before it, regularised by ``eta`` times
-        the largest Gram entry. Rows forced to zero come back as zero rows. A floating-point
-        certificate; only :func:`momentsos.certify.rounding.prove` makes it a proof."""
-        out = self._once(self.certificate, margin, eta)
+        """The certificate with its bound lowered by ``margin * max(1, |bound|)``, its Gram matrices
+        floored onto the PSD cone, and its residual removed by the least correction in the metric
+        of those Gram matrices, regularised by ``eta`` times the largest Gram entry; the same
+        correction, factored once, is applied again (at most ``_PASSES`` times in all) while it
+        halves the residual (iterative refinement of an ill-conditioned solve). Rows forced to
+        zero come back as zero rows; each pass after the first floors the Gram matrices again
+        before it corrects. A floating-point certificate; only
+        :func:`momentsos.certify.rounding.prove` makes it a proof."""
+        cert = self.certificate
+        b = float(cert.bound)
+        bound = b - margin * max(1.0, abs(b))
+        if self._floored is None:
+            grams = [_psd_floor(blk.gram) for blk in cert.blocks]
+            floored = dataclasses.replace(cert, blocks=tuple(dataclasses.replace(blk, gram=g) for blk, g in zip(cert.blocks, grams)))
+            self._floored = (grams, self.residual(floored))
+        grams = [g.copy() for g in self._floored[0]]
+        r = self._floored[1].copy()
+        r[self._constant] += b - bound  # the residual of f - bound, no longer of f - b
+        keep = [np.ones(blk.size, bool) for blk in cert.blocks]
+        r = _drop_forced_rows(cert.blocks, grams, self.patterns, self.eq_maps, keep, r)
+        kernels = self.face_kernels(keep, bound)
+        restrictions = self.restricted(keep, kernels)[1]
+        r = _onto_faces(grams, r, restrictions, self.patterns)
+        key = (eta, _pattern_key(keep), tuple(None if K is None else np.round(K, 12).tobytes() for K in kernels))
+        if key not in self._corrections:
+            self._corrections[key] = _Correction(self, keep, kernels, grams, eta)
+        correction = self._corrections[key]
+        blocks = [dataclasses.replace(blk, gram=g) for blk, g in zip(cert.blocks, grams)]
+        out = correction(dataclasses.replace(cert, bound=bound, blocks=tuple(blocks)), r)
         size = float(np.abs(self.residual(out)).max(initial=0.0))
         for _ in range(_PASSES - 1):
             if size == 0.0:
                 break
-            again = self._once(out, 0.0, eta)
+            # floored again (the correction moves the near-kernel by rounding), then corrected
+            grams = [_psd_floor(blk.gram) for blk in out.blocks]
+            r = self.residual(dataclasses.replace(out, blocks=tuple(
+                dataclasses.replace(blk, gram=g) for blk, g in zip(out.blocks, grams))))
+            r = _onto_faces(grams, r, restrictions, self.patterns)
+            floored = dataclasses.replace(out, blocks=tuple(dataclasses.replace(blk, gram=g) for blk, g in zip(out.blocks, grams)))
+            again = correction(floored, r)
             again_size = float(np.abs(self.residual(again)).max(initial=0.0))
             if not again_size < 0.5 * size:
                 break
             out, size = again, again_size
         return out
 
-    def _once(self, certificate: SOSCertificate, margin: float, eta: float = _ETA) -> SOSCertificate:
-        bound = float(certificate.bound) - margin * max(1.0, abs(float(certificate.bound)))
-        grams = [_psd_floor(b.gram) for b in certificate.blocks]
-        blocks = [dataclasses.replace(b, gram=g) for b, g in zip(certificate.blocks, grams)]
-        residual = self.residual(dataclasses.replace(certificate, bound=bound, blocks=tuple(blocks)))
-        return _corrected(certificate, bound, blocks, grams, residual, self, eta)
 
-
-def _corrected(certificate: SOSCertificate, bound: float, blocks: list[GramBlock], grams: list[NDArray[np.float64]],
-               residual: NDArray[np.float64], maps: CertificateProjection, eta: float) -> SOSCertificate:
-    """One correction: ``certificate`` with ``bound``, the floored ``grams`` of ``blocks``, and
-    ``residual`` (a vector over ``maps.monomials``) removed by the least correction in the metric
-    of the Gram matrices."""
-    m = len(maps.monomials)
-    patterns, eq_maps, eq_bases = maps.patterns, maps.eq_maps, maps.eq_bases
-    r = residual
-
-    keep = [np.ones(b.size, bool) for b in blocks]
-    r = _drop_forced_rows(blocks, grams, patterns, eq_maps, keep, r)
-    kernels = maps.face_kernels(keep, bound)
-
-    scale = max([1.0] + [float(np.abs(g).max(initial=0.0)) for g in grams])
-    omega = scale * scale
-    assembler, maps_kept = maps.restricted(keep, kernels)
-    Ws, Ls, reduced = [], [], []
-    for k, (g, kept, P) in enumerate(zip(grams, maps_kept, patterns)):
-        if kept is None:
-            reduced.append(None)
-            continue
-        if kept.basis is not None:  # onto the forced face first: Q = N (N^T Q N) N^T
+def _onto_faces(grams: list[NDArray[np.float64]], r: NDArray[np.float64], restrictions: Sequence[Restriction | None],
+                patterns: Sequence[sparse.csr_matrix]) -> NDArray[np.float64]:
+    """Move each Gram matrix with a forced face onto it, ``Q = N (N^T Q N) N^T`` (``grams`` in place),
+    and return the residual ``r`` with what that moved."""
+    for k, (kept, P) in enumerate(zip(restrictions, patterns)):
+        if kept is not None and kept.basis is not None:
             N = kept.basis
-            on_face = N @ (N.T @ g @ N) @ N.T
-            r = r + P.T @ (g - on_face).ravel()
-            grams[k] = g = on_face
-        W = kept.inner(g) + eta * scale * np.eye(kept.width)
-        Ws.append(W)
-        Ls.append(la.cholesky(W, lower=True, check_finite=False))
-        reduced.append((kept, W))
-    H = assembler.assemble(Ws, [L.T for L in Ls], Ls, Ws) if assembler is not None else np.zeros((m, m))
-    if isinstance(H, SparseSchur):  # no equalities (see restricted): a banded map of many cliques
-        mu = _solve_sparse(H.shifted(np.zeros(m)), r)
-    else:
-        for G in maps.eq_gram:
-            H += omega * G
-        mu = _solve(0.5 * (H + H.T), r)
+            on_face = N @ (N.T @ grams[k] @ N) @ N.T
+            r = r + P.T @ (grams[k] - on_face).ravel()
+            grams[k] = on_face
+    return r
 
-    new_blocks = []
-    for b, g, red in zip(blocks, grams, reduced):
-        Q = g.copy()
-        if red is not None:
-            kept, W = red
-            Y = (kept.entries @ mu).reshape(kept.width, kept.width)
-            kept.add_outer(Q, W @ (0.5 * (Y + Y.T)) @ W)
-        new_blocks.append(dataclasses.replace(b, gram=0.5 * (Q + Q.T)))
-    new_eqs = []
-    for e, basis, M in zip(certificate.equalities, eq_bases, eq_maps):
-        delta = omega * (M @ mu)
-        p = e.multiplier
-        rows = np.vstack([p.exponents, basis]) if len(basis) else p.exponents
-        new_eqs.append(EqualityMultiplier(e.equality, Polynomial(rows, np.concatenate([p.coefficients, delta]))))
-    return dataclasses.replace(certificate, bound=bound, blocks=tuple(new_blocks), equalities=tuple(new_eqs))
+
+class _Correction:
+    """The least correction of the module notes in one metric, factored once: ``H mu = r`` with
+    ``H`` the Schur complement of the metric ``W_j`` (the Gram matrices restricted to their kept
+    rows and faces, plus ``eta`` times the largest entry) and the equalities' ``omega h_i h_i^*``;
+    then ``E_j = W_j A_j^*(mu) W_j`` and ``Delta p_i = omega h_i^*(mu)``."""
+
+    def __init__(self, maps: CertificateProjection, keep: Sequence[NDArray[np.bool_]],
+                 kernels: Sequence[NDArray[np.float64] | None], grams: Sequence[NDArray[np.float64]], eta: float) -> None:
+        m = len(maps.monomials)
+        self.maps = maps
+        scale = max([1.0] + [float(np.abs(g).max(initial=0.0)) for g in grams])
+        self.omega = scale * scale
+        assembler, restrictions = maps.restricted(keep, kernels)
+        Ws, Ls = [], []
+        self.reduced: list[tuple[Restriction, NDArray[np.float64]] | None] = []
+        for g, kept in zip(grams, restrictions):
+            if kept is None:
+                self.reduced.append(None)
+                continue
+            W = kept.inner(g) + eta * scale * np.eye(kept.width)
+            Ws.append(W)
+            Ls.append(la.cholesky(W, lower=True, check_finite=False))
+            self.reduced.append((kept, W))
+        H = assembler.assemble(Ws, [L.T for L in Ls], Ls, Ws) if assembler is not None else np.zeros((m, m))
+        if isinstance(H, SparseSchur):  # no equalities (see restricted): a banded map of many cliques
+            self.solve = _sparse_solver(H.shifted(np.zeros(m)))
+        else:
+            for G in maps.eq_gram:
+                H += self.omega * G
+            self.solve = _dense_solver(0.5 * (H + H.T))
+
+    def __call__(self, certificate: SOSCertificate, r: NDArray[np.float64]) -> SOSCertificate:
+        """``certificate`` with the residual ``r`` (a vector over the monomials) corrected away."""
+        mu = self.solve(r)
+        new_blocks = []
+        for b, red in zip(certificate.blocks, self.reduced):
+            Q = np.array(b.gram, dtype=np.float64, copy=True)
+            if red is not None:
+                kept, W = red
+                Y = (kept.entries @ mu).reshape(kept.width, kept.width)
+                kept.add_outer(Q, W @ (0.5 * (Y + Y.T)) @ W)
+            new_blocks.append(dataclasses.replace(b, gram=0.5 * (Q + Q.T)))
+        new_eqs = []
+        for e, basis, M in zip(certificate.equalities, self.maps.eq_bases, self.maps.eq_maps):
+            delta = self.omega * (M @ mu)
+            p = e.multiplier
+            rows = np.vstack([p.exponents, basis]) if len(basis) else p.exponents
+            new_eqs.append(EqualityMultiplier(e.equality, Polynomial(rows, np.concatenate([p.coefficients, delta]))))
+        return dataclasses.replace(certificate, blocks=tuple(new_blocks), equalities=tuple(new_eqs))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -359,40 +392,48 @@ def _drop_forced_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float6
     return r
 
 
-def _solve(H: NDArray[np.float64], r: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``H mu = r`` by Jacobi-scaled Cholesky; least squares where ``H`` is singular (a monomial
-    that nothing reaches keeps its residual, and the exact step reports it)."""
+def _dense_solver(H: NDArray[np.float64]) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+    """``r -> mu`` with ``H mu = r``, by a Jacobi-scaled Cholesky factorisation made once; least
+    squares where ``H`` is singular (a monomial that nothing reaches keeps its residual, and the
+    exact step reports it)."""
     d = np.sqrt(np.abs(np.diag(H)))
     live = d > 0
-    mu = np.zeros_like(r)
-    if not np.any(live):
-        return mu
     Hs = H[np.ix_(live, live)] / d[live, None] / d[None, live]
-    rhs = r[live] / d[live]
     try:
-        sol = la.cho_solve(la.cho_factor(Hs, check_finite=False), rhs, check_finite=False)
+        factor = la.cho_factor(Hs, check_finite=False)
+
+        def inner(rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+            return la.cho_solve(factor, rhs, check_finite=False)
     except la.LinAlgError:
-        sol = la.lstsq(Hs, rhs, check_finite=False)[0]
-    mu[live] = sol / d[live]
-    return mu
+        def inner(rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+            return la.lstsq(Hs, rhs, check_finite=False)[0]
 
-
-def _solve_sparse(H: SparseSchur, r: NDArray[np.float64]) -> NDArray[np.float64]:
-    """:func:`_solve` for a sparse ``H``: the IPM's sparse Newton solve on the monomials some block
-    reaches, least squares (LSQR) where that factorisation fails."""
-    live = H.diagonal() > 0
-    mu = np.zeros_like(r)
-    if not np.any(live):
+    def solve(r: NDArray[np.float64]) -> NDArray[np.float64]:
+        mu = np.zeros_like(r)
+        if np.any(live):
+            mu[live] = inner(r[live] / d[live]) / d[live]
         return mu
-    idx = np.flatnonzero(live)
+    return solve
+
+
+def _sparse_solver(H: SparseSchur) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+    """:func:`_dense_solver` for a sparse ``H``: the IPM's sparse Newton solve on the monomials
+    some block reaches, least squares (LSQR) where that factorisation fails."""
+    idx = np.flatnonzero(H.diagonal() > 0)
     sub = SparseSchur(H.B[idx][:, idx].tocsr(), H.U[idx])
-    newton = NewtonSolver(sub, np.zeros((len(idx), 0)))
-    if newton.ok:
-        mu[idx] = newton.solve(r[idx], np.zeros(0))[0]
-    else:
-        op = LinearOperator(sub.shape, matvec=sub.__matmul__, rmatvec=sub.__matmul__, dtype=np.float64)
-        mu[idx] = lsqr(op, r[idx], atol=1e-14, btol=1e-14)[0]
-    return mu
+    newton = NewtonSolver(sub, np.zeros((len(idx), 0))) if len(idx) else None
+
+    def solve(r: NDArray[np.float64]) -> NDArray[np.float64]:
+        mu = np.zeros_like(r)
+        if newton is None:
+            return mu
+        if newton.ok:
+            mu[idx] = newton.solve(r[idx], np.zeros(0))[0]
+        else:
+            op = LinearOperator(sub.shape, matvec=sub.__matmul__, rmatvec=sub.__matmul__, dtype=np.float64)
+            mu[idx] = lsqr(op, r[idx], atol=1e-14, btol=1e-14)[0]
+        return mu
+    return solve
 
 
 def _pair_terms(basis: NDArray[np.int64], multiplier: Polynomial) -> tuple[NDArray, NDArray, NDArray]:

@@ -118,7 +118,11 @@ def test_the_projection_removes_the_residual_and_keeps_the_gram_matrices_psd():
     assert moved.bound == pytest.approx(cert.bound - 1e-9 * abs(cert.bound), rel=0, abs=1e-15)
     assert moved.residual_norm < 1e-12
     assert moved.min_eigenvalue > -1e-13
-    once = CertificateProjection(cert)._once(cert, 1e-9)
+    from momentsos.certify import projection
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(projection, "_PASSES", 1)
+        once = CertificateProjection(cert)(1e-9)
     assert moved.residual_norm <= once.residual_norm  # a second correction only runs when it shrinks the residual
     # the correction is small: the Gram matrices move by about the residual, not more
     assert np.abs(moved.blocks[0].gram - cert.blocks[0].gram).max() < 1e-6
@@ -163,22 +167,30 @@ def test_exact_psd_test_agrees_with_eigenvalues_on_random_rational_matrices(seed
 
 def test_a_projection_far_outside_the_cone_is_not_tried_at_wider_margins(monkeypatch):
     # chained Rosenbrock's solver certificate lies off the faces the chain forces (the relaxation has no
-    # interior there): its projection stays indefinite by about 1e-5, a hundred times the widest margin,
-    # so the wider margins and the tight metric are not tried (each a full correction, seconds at n = 1000)
+    # interior there): its projections stay indefinite by about 1e-5, near a hundred times the widest
+    # margin; once one is that far out, no wider margin and no other metric is tried (each a full
+    # correction, seconds at n = 1000)
+    import numpy as np
+
     from momentsos import problems
+    from momentsos.certify import rounding
     from momentsos.certify.projection import CertificateProjection
 
-    calls = []
+    lows = []
     original = CertificateProjection.__call__
 
     def spy(self, margin, *args, **kwargs):
-        calls.append(margin)
-        return original(self, margin, *args, **kwargs)
+        out = original(self, margin, *args, **kwargs)
+        lows.append(min(float(np.linalg.eigvalsh(b.gram)[0]) for b in out.blocks if b.size))
+        return out
 
     monkeypatch.setattr(CertificateProjection, "__call__", spy)
-    res = ms.minimize(problems.chained_rosenbrock(20).problem(), sparsity="correlative")
+    res = ms.minimize(problems.chained_rosenbrock(160).problem(), sparsity="correlative")
     assert res.status is ms.Status.CERTIFIED
-    if res.proof is None:
-        assert len(calls) == 1 and "indefinite in floating point" in res.proof_note
-    else:
+    if res.proof is not None:
         assert ms.check_proof(res.proof)
+        return
+    assert "indefinite in floating point" in res.proof_note
+    hopeless = -rounding._HOPELESS * max(1.0, abs(res.certificate.bound))
+    first = next(i for i, low in enumerate(lows) if low < hopeless)
+    assert first == len(lows) - 1  # nothing after it
