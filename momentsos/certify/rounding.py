@@ -344,6 +344,9 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
         if prepare in structural:
             continue
         projected = prepare(margin)
+        if prepare is clip and _spread_fails(projected):
+            reason = "the Gram matrices are not exactly positive semidefinite at any margin tried"
+            continue
         low = min((float(np.linalg.eigvalsh(b.gram)[0]) for b in projected.blocks if b.size), default=0.0)
         scale = max(1.0, max(float(np.abs(b.gram).max(initial=0.0)) for b in projected.blocks))
         if low < -_INDEFINITE * scale:
@@ -404,6 +407,23 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
                 values=tuple(v for _, v in feasible), feas_tol=float(feas_tol), gap_tol=float(gap_tol),
             )
     raise ProofFailure(hopeless or reason)
+
+
+def _spread_fails(certificate: SOSCertificate) -> bool:
+    """Whether the exact step's even spread of ``certificate``'s residual, done in floating point
+    over its sum-of-squares blocks alone, leaves one of them clearly indefinite: a dry run that
+    spares the exact arithmetic of a trial bound to fail (a residual larger than the smallest
+    eigenvalues, as with several minimizers). What the spread leaves to the equalities and the
+    localizing blocks is not followed; the exact step decides whenever this says no."""
+    targets = [([list(map(float, row)) for row in np.asarray(b.gram, np.float64)],
+                tuple(map(tuple, np.asarray(b.basis, dtype=np.int64).tolist())))
+               for b in certificate.blocks if b.size and is_sum_of_squares(b)]
+    if not targets:
+        return False
+    r = certificate.residual
+    residual = dict(zip(map(tuple, r.exponents.tolist()), r.coefficients.tolist()))
+    _spread(residual, targets, [set() for _ in targets], _pair_tables(targets))
+    return any(_clearly_indefinite(gram) for gram, _ in targets)
 
 
 def _coefficient_of(f: ExactPoly, bound: Any, monomials: NDArray[np.int64]) -> Callable[[int], Any]:

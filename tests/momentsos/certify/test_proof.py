@@ -194,3 +194,15 @@ def test_a_projection_far_outside_the_cone_is_not_tried_at_wider_margins(monkeyp
     hopeless = -rounding._HOPELESS * max(1.0, abs(res.certificate.bound))
     first = next(i for i, low in enumerate(lows) if low < hopeless)
     assert first == len(lows) - 1  # nothing after it
+
+
+def test_the_dry_run_of_the_spread_predicts_the_clip_trials_that_fail(ball):
+    # camel's two minimizers leave its Gram matrix singular on a plane, below the solver's residual: the
+    # even spread ends indefinite, so the exact step is not attempted; the ball's Gram matrix is well inside
+    from momentsos.certify.rounding import _clipped_certificate, _spread_fails
+
+    camel = ms.minimize(4*x**2 - sp.Rational(21, 10)*x**4 + x**6/3 + x*y - 4*y**2 + 4*y**4, sparsity="none")
+    assert camel.certificate.residual_norm > 1e-12
+    assert _spread_fails(_clipped_certificate(camel.certificate, 1e-10))
+    assert not _spread_fails(_clipped_certificate(ball.certificate, 1e-10))
+    assert camel.proof is not None and ball.proof is not None  # the projection proves what the spread cannot
