@@ -19,11 +19,14 @@ indefinite. This module finds the faces, so that the projection
 - :func:`fixed_sets`: the maximal sets ``S`` of rows all of whose entries are fixed (the maximal
   cliques of the graph whose edges are fixed entries);
 - :func:`float_kernel` and :func:`pin_exact`: the face in floating point (for the projection) and in
-  exact rationals, with the entries its kernel determines.
+  exact rationals, with the entries its kernel determines;
+- :class:`Restriction` and :func:`onto_faces`: a block's coordinates on its kept rows and face, in
+  which the projection corrects it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -32,7 +35,7 @@ from numpy.typing import NDArray
 
 from .exact import ProofFailure, nullspace, rational
 
-__all__ = ["fixed_cells", "fixed_sets", "float_kernel", "pin_exact"]
+__all__ = ["Restriction", "fixed_cells", "fixed_sets", "float_kernel", "onto_faces", "pin_exact"]
 
 _SINGULAR = 1e-10
 """A fixed block ``Q_SS`` whose smallest eigenvalue is below this (relative) is searched for a kernel."""
@@ -165,3 +168,44 @@ def pin_exact(gram: list[list[Any]], cells: NDArray[np.int64], target: Callable[
             changed = True
         relations = waiting
     return pinned
+
+
+@dataclasses.dataclass(frozen=True)
+class Restriction:
+    """The part of a block the correction may move: its kept rows ``rows``, and on them either every
+    direction (``basis`` None) or the span of ``basis``'s columns (a forced face: ``Q = N Q~ N^T``);
+    ``entries`` maps the reduced ``vec(Q~)`` to the coefficients of the monomials it reaches."""
+
+    rows: NDArray[np.int64]
+    entries: sparse.csr_matrix
+    basis: NDArray[np.float64] | None
+
+    @property
+    def width(self) -> int:
+        return len(self.rows) if self.basis is None else self.basis.shape[1]
+
+    def inner(self, gram: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``gram`` in the reduced coordinates."""
+        if self.basis is None:
+            return gram[np.ix_(self.rows, self.rows)]
+        return self.basis.T @ gram @ self.basis
+
+    def add_outer(self, gram: NDArray[np.float64], reduced: NDArray[np.float64]) -> None:
+        """Add the reduced matrix ``reduced`` back into ``gram``, in place."""
+        if self.basis is None:
+            gram[np.ix_(self.rows, self.rows)] += reduced
+        else:
+            gram += self.basis @ reduced @ self.basis.T
+
+
+def onto_faces(grams: list[NDArray[np.float64]], r: NDArray[np.float64], restrictions: Sequence[Restriction | None],
+                patterns: Sequence[sparse.csr_matrix]) -> NDArray[np.float64]:
+    """Move each Gram matrix with a forced face onto it, ``Q = N (N^T Q N) N^T`` (``grams`` in place),
+    and return the residual ``r`` with what that moved."""
+    for k, (kept, P) in enumerate(zip(restrictions, patterns)):
+        if kept is not None and kept.basis is not None:
+            N = kept.basis
+            on_face = N @ (N.T @ grams[k] @ N) @ N.T
+            r = r + P.T @ (grams[k] - on_face).ravel()
+            grams[k] = on_face
+    return r

@@ -46,7 +46,7 @@ from scipy.sparse.linalg import LinearOperator, lsqr
 from ..basis import MonomialSet
 from ..polynomial import Polynomial
 from ..sdp.schur import Block, NewtonSolver, SchurAssembler, SparseSchur
-from .faces import fixed_cells, float_kernel
+from .faces import Restriction, fixed_cells, float_kernel, onto_faces
 from .sos import EqualityMultiplier, GramBlock, SOSCertificate
 
 __all__ = ["CertificateProjection", "project_certificate", "is_sum_of_squares"]
@@ -217,7 +217,7 @@ class CertificateProjection:
         r = _drop_forced_rows(cert.blocks, grams, self.patterns, self.eq_maps, keep, r)
         kernels = self.face_kernels(keep, bound)
         restrictions = self.restricted(keep, kernels)[1]
-        r = _onto_faces(grams, r, restrictions, self.patterns)
+        r = onto_faces(grams, r, restrictions, self.patterns)
         key = (eta, _pattern_key(keep), tuple(None if K is None else np.round(K, 12).tobytes() for K in kernels))
         if key not in self._corrections:
             self._corrections[key] = _Correction(self, keep, kernels, grams, eta)
@@ -232,7 +232,7 @@ class CertificateProjection:
             grams = [_psd_floor(blk.gram) for blk in out.blocks]
             r = self.residual(dataclasses.replace(out, blocks=tuple(
                 dataclasses.replace(blk, gram=g) for blk, g in zip(out.blocks, grams))))
-            r = _onto_faces(grams, r, restrictions, self.patterns)
+            r = onto_faces(grams, r, restrictions, self.patterns)
             floored = dataclasses.replace(out, blocks=tuple(dataclasses.replace(blk, gram=g) for blk, g in zip(out.blocks, grams)))
             again = correction(floored, r)
             again_size = float(np.abs(self.residual(again)).max(initial=0.0))
@@ -240,19 +240,6 @@ class CertificateProjection:
                 break
             out, size = again, again_size
         return out
-
-
-def _onto_faces(grams: list[NDArray[np.float64]], r: NDArray[np.float64], restrictions: Sequence[Restriction | None],
-                patterns: Sequence[sparse.csr_matrix]) -> NDArray[np.float64]:
-    """Move each Gram matrix with a forced face onto it, ``Q = N (N^T Q N) N^T`` (``grams`` in place),
-    and return the residual ``r`` with what that moved."""
-    for k, (kept, P) in enumerate(zip(restrictions, patterns)):
-        if kept is not None and kept.basis is not None:
-            N = kept.basis
-            on_face = N @ (N.T @ grams[k] @ N) @ N.T
-            r = r + P.T @ (grams[k] - on_face).ravel()
-            grams[k] = on_face
-    return r
 
 
 class _Correction:
@@ -304,34 +291,6 @@ class _Correction:
             rows = np.vstack([p.exponents, basis]) if len(basis) else p.exponents
             new_eqs.append(EqualityMultiplier(e.equality, Polynomial(rows, np.concatenate([p.coefficients, delta]))))
         return dataclasses.replace(certificate, blocks=tuple(new_blocks), equalities=tuple(new_eqs))
-
-
-@dataclasses.dataclass(frozen=True)
-class Restriction:
-    """The part of a block the correction may move: its kept rows ``rows``, and on them either every
-    direction (``basis`` None) or the span of ``basis``'s columns (a forced face: ``Q = N Q~ N^T``);
-    ``entries`` maps the reduced ``vec(Q~)`` to the coefficients of the monomials it reaches."""
-
-    rows: NDArray[np.int64]
-    entries: sparse.csr_matrix
-    basis: NDArray[np.float64] | None
-
-    @property
-    def width(self) -> int:
-        return len(self.rows) if self.basis is None else self.basis.shape[1]
-
-    def inner(self, gram: NDArray[np.float64]) -> NDArray[np.float64]:
-        """``gram`` in the reduced coordinates."""
-        if self.basis is None:
-            return gram[np.ix_(self.rows, self.rows)]
-        return self.basis.T @ gram @ self.basis
-
-    def add_outer(self, gram: NDArray[np.float64], reduced: NDArray[np.float64]) -> None:
-        """Add the reduced matrix ``reduced`` back into ``gram``, in place."""
-        if self.basis is None:
-            gram[np.ix_(self.rows, self.rows)] += reduced
-        else:
-            gram += self.basis @ reduced @ self.basis.T
 
 
 def _pattern_key(keep: Sequence[NDArray[np.bool_]]) -> bytes:

@@ -16,7 +16,7 @@ proof is made in the manner of Peyrl and Parrilo [PP08]:
    ``1e-10`` rather than ``1e-6``, to keep localizing blocks' near-kernels. The Gram matrices and
    the multipliers ``p_i`` are then read as the rationals their floats denote;
 2. the residual ``r = f - b' - sum_j g_j sigma_j - sum_i h_i p_i - sigma_0`` is computed exactly and
-   absorbed: each monomial ``a`` of ``r`` reached by the pair sums of a sum-of-squares block is spread
+   absorbed (:mod:`momentsos.certify.absorption`): each monomial ``a`` of ``r`` reached by the pair sums of a sum-of-squares block is spread
    over its ``n_a`` entries ``(i, k)`` with ``b_i + b_k = a`` (``r_a / n_a`` each: the orthogonal
    projection of that block onto the affine space of the identity); a monomial that no such block
    reaches is divided by the leading term of an equality into its multiplier; and what is left goes
@@ -48,6 +48,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..problem import PolyProblem
+from .absorption import absorb, pair_tables, spread
 from .exact import (
     ExactPoly,
     Monomial,
@@ -57,7 +58,6 @@ from .exact import (
     exact_problem,
     is_psd,
     rational,
-    solve_linear,
 )
 from .faces import pin_exact
 from .projection import CertificateProjection, is_sum_of_squares
@@ -121,180 +121,6 @@ def _clipped(gram: NDArray[np.float64]) -> NDArray[np.float64]:
     w, v = np.linalg.eigh(sym)
     floor = _CLIP * max(1.0, float(np.abs(w).max()))
     return (v * np.maximum(w, floor)) @ v.T
-
-
-def _absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-            equalities: Sequence[ExactPoly] = (), multipliers: Sequence[ExactPoly] = (),
-            degree_limits: Sequence[int] = (),
-            localizing: Sequence[tuple[list[list[Any]], tuple[Monomial, ...], ExactPoly]] = (),
-            frozen: Sequence[set[tuple[int, int]]] = ()) -> None:
-    """Make the identity exact: spread each residual monomial over the Gram entries of the first
-    sum-of-squares block whose pair sums reach it; divide a monomial reached by none by the leading
-    term of an equality ``h_i`` into its multiplier ``p_i`` (of degree at most ``degree_limits[i]``),
-    which moves the rest of ``h_i`` times that term back into the residual, at lower monomials in
-    graded order, so the division ends; and give what is still left to the localizing Gram matrices
-    by an exact linear solve (:func:`_solve_localizing`). :class:`ProofFailure` when a monomial can
-    go nowhere.
-
-    A row whose diagonal entry ends at zero or below must vanish in a PSD matrix (a monomial ``2b``
-    reached only by ``(b, b)`` with a zero coefficient: the face the Gram matrix lies on). Such rows
-    are emptied and what they held is spread again over the remaining rows, until none is left.
-    The entries ``frozen[j]`` (``(i, k)`` with ``i <= k``) of target ``j`` are never changed: the
-    identity and the block's forced face fix them (:func:`~momentsos.certify.faces.pin_exact`).
-    """
-    dropped: list[set[int]] = [set() for _ in targets]
-    tables = _pair_tables(targets, frozen)
-    pending = residual
-    while True:
-        leftover, reach = _spread(pending, targets, dropped, tables)
-        rest, pending = _divide(leftover, equalities, multipliers, degree_limits)
-        if rest:
-            for a, c in _solve_localizing(rest, localizing, reach).items():
-                pending[a] = pending.get(a, 0) + c
-        for (gram, basis), gone in zip(targets, dropped):
-            for i in range(len(basis)):
-                if i in gone or gram[i][i] > 0:
-                    continue
-                gone.add(i)
-                for k in range(len(basis)):
-                    value = gram[i][k]
-                    if value != 0:
-                        for key in {(i, k), (k, i)}:
-                            gram[key[0]][key[1]] -= value
-                            a = tuple(x + y for x, y in zip(basis[key[0]], basis[key[1]]))
-                            pending[a] = pending.get(a, 0) + value
-        pending = {a: c for a, c in pending.items() if c != 0}
-        if not pending:
-            return
-
-
-def _graded(a: Monomial) -> tuple[int, tuple[int, ...]]:
-    return sum(a), a
-
-
-def _divide(leftover: ExactPoly, equalities: Sequence[ExactPoly], multipliers: Sequence[ExactPoly],
-            degree_limits: Sequence[int]) -> tuple[ExactPoly, ExactPoly]:
-    """Move monomials no sum-of-squares block reaches into the equality multipliers (see
-    :func:`_absorb`); returns the monomials no equality takes and what the division puts back."""
-    back: ExactPoly = {}
-    rest: ExactPoly = {}
-    leads = [max(h, key=_graded) for h in equalities]
-    for a in sorted(leftover, key=_graded, reverse=True):
-        c = leftover[a]
-        for h, p, lead, limit in zip(equalities, multipliers, leads, degree_limits):
-            shift = tuple(x - y for x, y in zip(a, lead))
-            if min(shift, default=0) < 0 or sum(shift) > limit:
-                continue
-            step = c / h[lead]
-            p[shift] = p.get(shift, 0) + step
-            if p[shift] == 0:
-                del p[shift]
-            for t, coefficient in h.items():
-                if t != lead:
-                    key = tuple(x + y for x, y in zip(shift, t))
-                    back[key] = back.get(key, 0) - step * coefficient
-            break
-        else:
-            rest[a] = c
-    return rest, {a: c for a, c in back.items() if c != 0}
-
-
-_EXACT_SYSTEM = 20_000
-"""Largest exact linear system (equations x unknowns) :func:`_solve_localizing` attempts."""
-
-
-def _solve_localizing(rest: ExactPoly, localizing: Sequence[tuple[list[list[Any]], tuple[Monomial, ...], ExactPoly]],
-                      reach: set[Monomial]) -> ExactPoly:
-    """Absorb ``rest`` (monomials no sum-of-squares block or equality takes) into the localizing
-    Gram matrices: one unknown per entry pair ``(i, k)`` of a block whose rows both have a positive
-    diagonal, contributing ``g_j (v_i v_k + v_k v_i)``; solved exactly so that the monomials outside
-    ``reach`` match ``rest``. The entries are changed in place and the part of the change on
-    monomials inside ``reach`` is returned, negated, for the sum-of-squares blocks to take."""
-    columns: list[tuple[list[Any], int, int, ExactPoly]] = []
-    for gram, basis, g in localizing:
-        live = [i for i in range(len(basis)) if gram[i][i] > 0]
-        for ii, i in enumerate(live):
-            for k in live[ii:]:
-                pair = tuple(x + y for x, y in zip(basis[i], basis[k]))
-                factor = 1 if i == k else 2
-                columns.append((gram, i, k, {tuple(x + y for x, y in zip(pair, t)): factor * c for t, c in g.items()}))
-    outside = set(rest)
-    for *_, poly in columns:
-        outside.update(a for a in poly if a not in reach)
-    useful = [col for col in columns if any(a in outside for a in col[3])]
-    if not all(any(a in col[3] for col in useful) for a in rest):
-        a = next(a for a in rest if not any(a in col[3] for col in useful))
-        raise ProofFailure(f"the residual monomial with exponents {list(a)} lies outside every Gram basis "
-                           "and no leading term of an equality divides it")
-    order = sorted(outside, key=_graded)
-    if len(order) * len(useful) > _EXACT_SYSTEM:
-        raise ProofFailure(f"the residual outside the sum-of-squares bases needs an exact {len(order)} x {len(useful)} "
-                           "linear solve over the localizing Gram matrices, larger than attempted")
-    zero = rational(0)
-    matrix = [[col[3].get(a, zero) for col in useful] for a in order]
-    x = solve_linear(matrix, [rest.get(a, zero) for a in order])
-    if x is None:
-        raise ProofFailure("the residual outside the sum-of-squares bases is not in the span of the "
-                           "localizing terms (an exact linear solve found no solution)")
-    back: ExactPoly = {}
-    for (gram, i, k, poly), value in zip(useful, x):
-        if value == 0:
-            continue
-        gram[i][k] += value
-        if i != k:
-            gram[k][i] += value
-        for a, c in poly.items():
-            if a in reach:
-                back[a] = back.get(a, 0) - value * c
-    return back
-
-
-def _pair_tables(targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-                 frozen: Sequence[set[tuple[int, int]]] = ()) -> list[dict[Monomial, list[tuple[int, int]]]]:
-    """Per sum-of-squares block: each monomial ``b_i + b_k`` the entries ``(i, k)`` reach that are
-    not ``frozen`` (as ``(min(i, k), max(i, k))``)."""
-    tables = []
-    for j, (_, basis) in enumerate(targets):
-        held = frozen[j] if j < len(frozen) else set()
-        s = len(basis)
-        if s == 0:
-            tables.append({})
-            continue
-        rows = np.asarray(basis, dtype=np.int64).reshape(s, -1)
-        sums = (rows[:, None, :] + rows[None, :, :]).reshape(s * s, -1)
-        pairs: dict[Monomial, list[tuple[int, int]]] = {}
-        for entry, a in enumerate(map(tuple, sums.tolist())):
-            i, k = divmod(entry, s)
-            if not held or (min(i, k), max(i, k)) not in held:
-                pairs.setdefault(a, []).append((i, k))
-        tables.append(pairs)
-    return tables
-
-
-def _spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-            dropped: list[set[int]], tables: list[dict[Monomial, list[tuple[int, int]]]]) -> tuple[ExactPoly, set[Monomial]]:
-    """Spread each residual monomial over the entries of the first block that reaches it (rows in
-    ``dropped`` left out); return the monomials none of them reaches, and those they reach."""
-    owner: dict[Monomial, tuple[list[list[Any]], list[tuple[int, int]]]] = {}
-    for (gram, _), gone, pairs in zip(targets, dropped, tables):
-        for a, cells in pairs.items():
-            if a in owner:
-                continue
-            if gone:
-                cells = [(i, k) for i, k in cells if i not in gone and k not in gone]
-            if cells:
-                owner[a] = (gram, cells)
-    leftover: ExactPoly = {}
-    for a, c in residual.items():
-        hit = owner.get(a)
-        if hit is None:
-            leftover[a] = c
-            continue
-        gram, cells = hit
-        share = c / len(cells)
-        for i, k in cells:
-            gram[i][k] += share
-    return leftover, set(owner)
 
 
 def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDArray[np.float64],
@@ -389,7 +215,7 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
                   + [ProofBlock(j, basis, tuple(tuple(r) for r in gram)) for j, gram, basis in fixed])
         residual = _identity_residual(f, bound, gs, hs, blocks, multipliers)
         try:
-            _absorb(residual, targets, hs, multipliers, limits, [(gram, basis, gs[j]) for j, gram, basis in fixed], frozen)
+            absorb(residual, targets, hs, multipliers, limits, [(gram, basis, gs[j]) for j, gram, basis in fixed], frozen)
         except ProofFailure as exc:
             reason = str(exc)
             structural.add(prepare)
@@ -422,7 +248,7 @@ def _spread_fails(certificate: SOSCertificate) -> bool:
         return False
     r = certificate.residual
     residual = dict(zip(map(tuple, r.exponents.tolist()), r.coefficients.tolist()))
-    _spread(residual, targets, [set() for _ in targets], _pair_tables(targets))
+    spread(residual, targets, [set() for _ in targets], pair_tables(targets))
     return any(_clearly_indefinite(gram) for gram, _ in targets)
 
 

@@ -130,7 +130,7 @@ def test_the_projection_removes_the_residual_and_keeps_the_gram_matrices_psd():
 
 def test_a_monomial_only_an_inequality_reaches_goes_into_its_gram_matrix():
     from momentsos.certify.proof import ProofBlock, _identity_residual
-    from momentsos.certify.rounding import _absorb
+    from momentsos.certify.absorption import absorb
 
     q = rational
     g = {(2,): q(-1), (0,): q(1)}                      # 1 - x^2, leading term -x^2
@@ -141,7 +141,7 @@ def test_a_monomial_only_an_inequality_reaches_goes_into_its_gram_matrix():
     blocks = [ProofBlock(-1, basis, tuple(map(tuple, sos))), ProofBlock(0, basis, tuple(map(tuple, loc)))]
     residual = _identity_residual(f, q(0), [g], [], blocks, [])
     assert residual == {(3,): q("1/10")}
-    _absorb(residual, [(sos, basis)], localizing=[(loc, basis, g)])
+    absorb(residual, [(sos, basis)], localizing=[(loc, basis, g)])
     blocks = [ProofBlock(-1, basis, tuple(map(tuple, sos))), ProofBlock(0, basis, tuple(map(tuple, loc)))]
     assert _identity_residual(f, q(0), [g], [], blocks, []) == {}
     assert loc[0][1] == loc[1][0] == q("-1/20")
