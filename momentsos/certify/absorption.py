@@ -27,10 +27,10 @@ __all__ = ["absorb", "spread", "pair_tables"]
 
 
 def absorb(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-            equalities: Sequence[ExactPoly] = (), multipliers: Sequence[ExactPoly] = (),
-            degree_limits: Sequence[int] = (),
-            localizing: Sequence[tuple[list[list[Any]], tuple[Monomial, ...], ExactPoly]] = (),
-            frozen: Sequence[set[tuple[int, int]]] = ()) -> None:
+           equalities: Sequence[ExactPoly] = (), multipliers: Sequence[ExactPoly] = (),
+           degree_limits: Sequence[int] = (),
+           localizing: Sequence[tuple[list[list[Any]], tuple[Monomial, ...], ExactPoly]] = (),
+           frozen: Sequence[set[tuple[int, int]]] = ()) -> None:
     """Make the identity exact: spread each residual monomial over the Gram entries of the first
     sum-of-squares block whose pair sums reach it; divide a monomial reached by none by the leading
     term of an equality ``h_i`` into its multiplier ``p_i`` (of degree at most ``degree_limits[i]``),
@@ -153,7 +153,7 @@ def _solve_localizing(rest: ExactPoly, localizing: Sequence[tuple[list[list[Any]
 
 
 def pair_tables(targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-                 frozen: Sequence[set[tuple[int, int]]] = ()) -> list[dict[Monomial, list[tuple[int, int]]]]:
+                frozen: Sequence[set[tuple[int, int]]] = ()) -> list[dict[Monomial, list[tuple[int, int]]]]:
     """Per sum-of-squares block: each monomial ``b_i + b_k`` the entries ``(i, k)`` reach that are
     not ``frozen`` (as ``(min(i, k), max(i, k))``)."""
     tables = []
@@ -175,7 +175,7 @@ def pair_tables(targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
 
 
 def spread(residual: ExactPoly, targets: list[tuple[list[list[Any]], tuple[Monomial, ...]]],
-            dropped: list[set[int]], tables: list[dict[Monomial, list[tuple[int, int]]]]) -> tuple[ExactPoly, set[Monomial]]:
+           dropped: list[set[int]], tables: list[dict[Monomial, list[tuple[int, int]]]]) -> tuple[ExactPoly, set[Monomial]]:
     """Spread each residual monomial over the entries of the first block that reaches it (rows in
     ``dropped`` left out); return the monomials none of them reaches, and those they reach."""
     owner: dict[Monomial, tuple[list[list[Any]], list[tuple[int, int]]]] = {}
