@@ -194,15 +194,19 @@ class CertificateProjection:
             self._restricted[key] = (assembler, kept_maps)
         return self._restricted[key]
 
-    def __call__(self, margin: float, eta: float = _ETA) -> SOSCertificate:
+    def __call__(self, margin: float, eta: float = _ETA, empty: float = 0.0) -> SOSCertificate:
         """The certificate with its bound lowered by ``margin * max(1, |bound|)``, its Gram matrices
         floored onto the PSD cone, and its residual removed by the least correction in the metric
         of those Gram matrices, regularised by ``eta`` times the largest Gram entry; the same
         correction, factored once, is applied again (at most ``_PASSES`` times in all) while it
         halves the residual (iterative refinement of an ill-conditioned solve). Rows forced to
         zero come back as zero rows; each pass after the first floors the Gram matrices again
-        before it corrects. A floating-point certificate; only
-        :func:`momentsos.certify.rounding.prove` makes it a proof."""
+        before it corrects. With ``empty > 0``, every row (of any block) whose diagonal is at most
+        ``empty`` times the block's largest diagonal entry is emptied first: a guess that the
+        certificate lies on that coordinate face (an interior-point solver stops a little inside
+        the cone, as with the epigraph losses, whose localizing blocks are constants plus about
+        ``1e-6`` of their scale), which the exact proof then confirms or not. A floating-point
+        certificate; only :func:`momentsos.certify.rounding.prove` makes it a proof."""
         cert = self.certificate
         b = float(cert.bound)
         bound = b - margin * max(1.0, abs(b))
@@ -214,11 +218,13 @@ class CertificateProjection:
         r = self._floored[1].copy()
         r[self._constant] += b - bound  # the residual of f - bound, no longer of f - b
         keep = [np.ones(blk.size, bool) for blk in cert.blocks]
+        if empty > 0:
+            r = _empty_small_rows(cert.blocks, grams, self.patterns, keep, r, empty)
         r = _drop_forced_rows(cert.blocks, grams, self.patterns, self.eq_maps, keep, r)
         kernels = self.face_kernels(keep, bound)
         restrictions = self.restricted(keep, kernels)[1]
         r = onto_faces(grams, r, restrictions, self.patterns)
-        key = (eta, _pattern_key(keep), tuple(None if K is None else np.round(K, 12).tobytes() for K in kernels))
+        key = (eta, empty, _pattern_key(keep), tuple(None if K is None else np.round(K, 12).tobytes() for K in kernels))
         if key not in self._corrections:
             self._corrections[key] = _Correction(self, keep, kernels, grams, eta)
         correction = self._corrections[key]
@@ -312,6 +318,28 @@ def _psd_floor(gram: NDArray[np.float64]) -> NDArray[np.float64]:
         floor = _FLOOR * max(1.0, float(np.abs(w).max()))
         out[np.ix_(live, live)] = (v * np.maximum(w, floor)) @ v.T
     return out
+
+
+def _empty_small_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float64]], patterns: list[sparse.csr_matrix],
+                      keep: list[NDArray[np.bool_]], r: NDArray[np.float64], empty: float) -> NDArray[np.float64]:
+    """Empty the rows whose diagonal is at most ``empty`` times their block's largest diagonal
+    entry, moving what they held into the residual ``r``; ``grams`` and ``keep`` are updated in place."""
+    r = r.copy()
+    for k, (b, P) in enumerate(zip(blocks, patterns)):
+        g = grams[k]
+        if not b.size:
+            continue
+        d = np.diag(g)
+        ptr, cols, vals = P.indptr, P.indices, P.data
+        for i in np.flatnonzero(d <= empty * d.max()):
+            keep[k][i] = False
+            for j in np.flatnonzero(g[i]):
+                for p, q in {(i, j), (j, i)}:
+                    lo, hi = ptr[p * b.size + q], ptr[p * b.size + q + 1]
+                    r[cols[lo:hi]] += g[p, q] * vals[lo:hi]
+            g[i, :] = 0.0
+            g[:, i] = 0.0
+    return r
 
 
 def _drop_forced_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float64]], patterns: list[sparse.csr_matrix],

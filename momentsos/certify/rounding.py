@@ -84,6 +84,11 @@ _HOPELESS = 100 * _MARGINS[-1]
 widest margin on the bound) ends the projection trials: a margin ``delta`` on the bound lifts the
 quadratic form at each minimizer's monomial vector by ``delta``, far less than this."""
 
+_EMPTY = 1e-4
+"""The last trials empty the rows whose diagonal is at most this fraction of their block's largest
+(:class:`~momentsos.certify.projection.CertificateProjection`'s ``empty``): the localizing blocks of the
+paper's epigraph losses are constants plus about ``1e-6`` of their scale, which no correction removes."""
+
 _CLIP = 1e-13
 """Relative eigenvalue floor of a localizing Gram matrix projected onto the PSD cone."""
 
@@ -159,11 +164,15 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
     def project_tight(margin: float) -> SOSCertificate:
         return maps()(margin, _TIGHT_ETA)
 
+    def project_reduced(margin: float) -> SOSCertificate:
+        return maps()(margin, empty=_EMPTY)
+
     def clip(margin: float) -> SOSCertificate:
         return _clipped_certificate(certificate, margin)
 
     # the narrowest margin first (the tightest bound), the cheapest preparation first at each
-    trials = [(margin, prepare) for margin in _MARGINS for prepare in (clip, project)] + [(_MARGINS[-1], project_tight)]
+    trials = ([(margin, prepare) for margin in _MARGINS for prepare in (clip, project)]
+              + [(_MARGINS[-1], project_tight)] + [(margin, project_reduced) for margin in _MARGINS])
     structural: set[Any] = set()  # preparations whose residual had nowhere to go: no margin helps them
     hopeless = ""  # why the projections were given up, the most telling reason when nothing succeeds
     for margin, prepare in trials:
@@ -180,8 +189,8 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
             reason = f"the Gram matrices are indefinite in floating point (smallest eigenvalue {low:.2e})"
             if prepare is not clip and low < -_HOPELESS * max(1.0, abs(float(certificate.bound))):
                 # a correction this far outside the cone: no margin tried lifts it back (a face the
-                # solver's certificate does not reach), so no projection is tried again
-                structural.update((project, project_tight))
+                # solver's certificate does not reach), so no projection onto that face is tried again
+                structural.update((project_reduced,) if prepare is project_reduced else (project, project_tight))
                 hopeless = reason
             continue
         bound = rational(float(projected.bound))

@@ -69,6 +69,7 @@ def test_noiseless_recovery_is_exact_and_certified(name):
     net, truth, X, Y = _problem(CONFIGS[name], noise=0.0)
     fit = nets.solve_global(net, (X, Y))
     assert fit.certified, fit.summary()
+    assert fit.result.proof is not None and ms.check_proof(fit.result.proof), fit.result.proof_note
     assert fit.order <= 3  # the paper's order
     assert len(fit.minimizers) == 1
     assert _max_error(fit.coefficients, truth) < 1e-5
