@@ -172,7 +172,7 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
 
     # the narrowest margin first (the tightest bound), the cheapest preparation first at each
     trials = ([(margin, prepare) for margin in _MARGINS for prepare in (clip, project)]
-              + [(_MARGINS[-1], project_tight)] + [(margin, project_reduced) for margin in _MARGINS])
+              + [(_MARGINS[-1], project_tight)] + [(margin, project_reduced) for margin in (_MARGINS[0], _MARGINS[-1])])
     structural: set[Any] = set()  # preparations whose residual had nowhere to go: no margin helps them
     hopeless = ""  # why the projections were given up, the most telling reason when nothing succeeds
     for margin, prepare in trials:
