@@ -248,11 +248,14 @@ def _spread_fails(certificate: SOSCertificate) -> bool:
     """Whether the exact step's even spread of ``certificate``'s residual, done in floating point
     over its sum-of-squares blocks alone, leaves one of them clearly indefinite: a dry run that
     spares the exact arithmetic of a trial bound to fail (a residual larger than the smallest
-    eigenvalues, as with several minimizers). What the spread leaves to the equalities and the
-    localizing blocks is not followed; the exact step decides whenever this says no."""
+    eigenvalues, as with several minimizers). Only for a certificate of sums of squares alone: an
+    equality's division or a localizing block's solve sends terms back to the sums of squares,
+    which this does not follow (it lost proofs of planted varieties), so there it says no."""
+    if certificate.equalities or not all(is_sum_of_squares(b) for b in certificate.blocks if b.size):
+        return False
     targets = [([list(map(float, row)) for row in np.asarray(b.gram, np.float64)],
                 tuple(map(tuple, np.asarray(b.basis, dtype=np.int64).tolist())))
-               for b in certificate.blocks if b.size and is_sum_of_squares(b)]
+               for b in certificate.blocks if b.size]
     if not targets:
         return False
     r = certificate.residual
