@@ -85,7 +85,7 @@ widest margin on the bound) ends the projection trials: a margin ``delta`` on th
 quadratic form at each minimizer's monomial vector by ``delta``, far less than this."""
 
 _EMPTY = 1e-4
-"""The last trials empty the rows whose diagonal is at most this fraction of their block's largest
+"""The last trial empties the rows whose diagonal is at most this fraction of their block's largest
 (:class:`~momentsos.certify.projection.CertificateProjection`'s ``empty``): the localizing blocks of the
 paper's epigraph losses are constants plus about ``1e-6`` of their scale, which no correction removes."""
 
@@ -172,7 +172,7 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
 
     # the narrowest margin first (the tightest bound), the cheapest preparation first at each
     trials = ([(margin, prepare) for margin in _MARGINS for prepare in (clip, project)]
-              + [(_MARGINS[-1], project_tight)] + [(margin, project_reduced) for margin in (_MARGINS[0], _MARGINS[-1])])
+              + [(_MARGINS[-1], project_tight), (_MARGINS[0], project_reduced)])
     structural: set[Any] = set()  # preparations whose residual had nowhere to go: no margin helps them
     hopeless = ""  # why the projections were given up, the most telling reason when nothing succeeds
     for margin, prepare in trials:
