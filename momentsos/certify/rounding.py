@@ -89,6 +89,9 @@ _EMPTY = 1e-4
 (:class:`~momentsos.certify.projection.CertificateProjection`'s ``empty``): the localizing blocks of the
 paper's epigraph losses are constants plus about ``1e-6`` of their scale, which no correction removes."""
 
+_DRY_RUN_ENTRIES = 20_000
+"""Most Gram entries a certificate may have for :func:`_spread_fails` to run (above, the exact step decides)."""
+
 _CLIP = 1e-13
 """Relative eigenvalue floor of a localizing Gram matrix projected onto the PSD cone."""
 
@@ -253,6 +256,8 @@ def _spread_fails(certificate: SOSCertificate) -> bool:
     which this does not follow (it lost proofs of planted varieties), so there it says no."""
     if certificate.equalities or not all(is_sum_of_squares(b) for b in certificate.blocks if b.size):
         return False
+    if sum(b.size * b.size for b in certificate.blocks) > _DRY_RUN_ENTRIES:
+        return False  # its Python spread costs as much as the exact step's (seconds at a thousand cliques)
     targets = [([list(map(float, row)) for row in np.asarray(b.gram, np.float64)],
                 tuple(map(tuple, np.asarray(b.basis, dtype=np.int64).tolist())))
                for b in certificate.blocks if b.size]
