@@ -207,13 +207,13 @@ def prove(certificate: SOSCertificate | None, problem: PolyProblem, points: NDAr
         grams = [_rational_matrix(block.gram) for block in projected.blocks]
         cells = (maps().fixed([np.array([row[i] > 0 for i, row in enumerate(g)], bool) for g in grams])
                  if prepare is not clip else [np.zeros((0, 3), np.int64)] * len(grams))
+        coefficient = _coefficient_of(f, bound, maps().monomials) if prepare is not clip else None
         for block, j, gram, fixed_here in zip(projected.blocks, ineq_of, grams, cells):
             basis = tuple(map(tuple, np.asarray(block.basis, dtype=np.int64).tolist()))
             if j < 0:
                 targets.append((gram, basis))
                 try:  # the entries the identity fixes, and those its forced face then determines
-                    frozen.append(pin_exact(gram, fixed_here, _coefficient_of(f, bound, maps().monomials))
-                                  if len(fixed_here) else set())
+                    frozen.append(pin_exact(gram, fixed_here, coefficient) if len(fixed_here) else set())
                 except ProofFailure as exc:
                     reason = str(exc)
                     break
