@@ -21,7 +21,9 @@ indefinite. This module finds the faces, so that the projection
 - :func:`float_kernel` and :func:`pin_exact`: the face in floating point (for the projection) and in
   exact rationals, with the entries its kernel determines;
 - :class:`Restriction` and :func:`onto_faces`: a block's coordinates on its kept rows and face, in
-  which the projection corrects it.
+  which the projection corrects it;
+- :func:`drop_forced_rows` and :func:`empty_small_rows`: the coordinate faces, rows emptied because
+  the identity forces them to zero or because the certificate all but leaves them empty.
 """
 
 from __future__ import annotations
@@ -34,14 +36,19 @@ import scipy.sparse as sparse
 from numpy.typing import NDArray
 
 from .exact import ProofFailure, nullspace, rational
+from .sos import GramBlock, is_sum_of_squares
 
-__all__ = ["Restriction", "fixed_cells", "fixed_sets", "float_kernel", "onto_faces", "pin_exact"]
+__all__ = ["Restriction", "drop_forced_rows", "empty_small_rows", "fixed_cells", "fixed_sets", "float_kernel",
+           "onto_faces", "pin_exact"]
 
 _SINGULAR = 1e-10
 """A fixed block ``Q_SS`` whose smallest eigenvalue is below this (relative) is searched for a kernel."""
 
 _MAX_CLIQUES = 256
 """Most maximal sets :func:`fixed_sets` lists per block (the search stops there)."""
+
+_FORCED = 1e-13
+"""A diagonal entry whose only monomial has a target below this (relative) is forced to zero."""
 
 
 def fixed_cells(patterns: Sequence[sparse.csr_matrix], sizes: Sequence[int], sos: Sequence[bool],
@@ -209,3 +216,64 @@ def onto_faces(grams: list[NDArray[np.float64]], r: NDArray[np.float64], restric
             r = r + P.T @ (grams[k] - on_face).ravel()
             grams[k] = on_face
     return r
+
+
+def empty_small_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float64]], patterns: list[sparse.csr_matrix],
+                     keep: list[NDArray[np.bool_]], r: NDArray[np.float64], empty: float) -> NDArray[np.float64]:
+    """Empty the rows whose diagonal is at most ``empty`` times their block's largest diagonal
+    entry, moving what they held into the residual ``r``; ``grams`` and ``keep`` are updated in place."""
+    r = r.copy()
+    for k, (b, P) in enumerate(zip(blocks, patterns)):
+        g = grams[k]
+        if not b.size:
+            continue
+        d = np.diag(g)
+        for i in np.flatnonzero(d <= empty * d.max()):
+            keep[k][i] = False
+            _empty_row(g, i, P, r)
+    return r
+
+
+def drop_forced_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float64]], patterns: list[sparse.csr_matrix],
+                     eq_maps: list[sparse.csr_matrix], keep: list[NDArray[np.bool_]], r: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Empty the rows of sum-of-squares blocks forced to zero (see :mod:`momentsos.certify.projection`), moving what
+    they held into the residual ``r``; ``grams`` and ``keep`` are updated in place."""
+    r = r.copy()
+    scale = max([1.0] + [float(np.abs(g).max(initial=0.0)) for g in grams])
+    static = np.zeros(r.shape[0])
+    for M in eq_maps:
+        static += np.bincount(M.indices, minlength=r.shape[0])
+    changed = True
+    while changed:
+        changed = False
+        reach = static.copy()
+        for P, kept, b in zip(patterns, keep, blocks):
+            live = np.repeat(kept, b.size) & np.tile(kept, b.size)
+            reach += np.bincount(P.indices[np.repeat(live, np.diff(P.indptr))], minlength=r.shape[0])
+        for k, (b, P, kept) in enumerate(zip(blocks, patterns, keep)):
+            if not is_sum_of_squares(b):
+                continue
+            g = grams[k]
+            ptr, cols = P.indptr, P.indices
+            for i in np.flatnonzero(kept):
+                a = int(cols[ptr[i * b.size + i]])  # the one monomial 2 b_i of a sum-of-squares diagonal entry
+                if reach[a] != 1 or g[i, i] + r[a] > _FORCED * scale:
+                    continue
+                kept[i] = False
+                _empty_row(g, i, P, r)
+                changed = True
+    return r
+
+
+def _empty_row(gram: NDArray[np.float64], i: int, pattern: sparse.csr_matrix, r: NDArray[np.float64]) -> None:
+    """Set row and column ``i`` of ``gram`` to zero, in place, moving what they held into the
+    residual ``r`` (``Q_ik v_i v_k`` twice off the diagonal, ``Q_ii`` once; ``pattern`` maps the
+    block's ``vec(Q)`` to monomials)."""
+    s = gram.shape[0]
+    ptr, cols, vals = pattern.indptr, pattern.indices, pattern.data
+    for j in np.flatnonzero(gram[i]):
+        for p, q in {(i, j), (j, i)}:
+            lo, hi = ptr[p * s + q], ptr[p * s + q + 1]
+            r[cols[lo:hi]] += gram[p, q] * vals[lo:hi]
+    gram[i, :] = 0.0
+    gram[:, i] = 0.0

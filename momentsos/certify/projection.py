@@ -46,8 +46,8 @@ from scipy.sparse.linalg import LinearOperator, lsqr
 from ..basis import MonomialSet
 from ..polynomial import Polynomial
 from ..sdp.schur import Block, NewtonSolver, SchurAssembler, SparseSchur
-from .faces import Restriction, fixed_cells, float_kernel, onto_faces
-from .sos import EqualityMultiplier, GramBlock, SOSCertificate
+from .faces import Restriction, drop_forced_rows, empty_small_rows, fixed_cells, float_kernel, onto_faces
+from .sos import EqualityMultiplier, SOSCertificate, is_sum_of_squares
 
 __all__ = ["CertificateProjection", "project_certificate", "is_sum_of_squares"]
 
@@ -58,15 +58,6 @@ well-conditioned Schur complement, which the repeated passes make up for."""
 
 _FLOOR = 1e-13
 """Relative eigenvalue floor of each Gram matrix projected onto the PSD cone before the correction."""
-
-_FORCED = 1e-13
-"""A diagonal entry whose only monomial has a target below this (relative) is forced to zero."""
-
-
-def is_sum_of_squares(block: GramBlock) -> bool:
-    """Whether ``block`` is a sum-of-squares part (multiplier ``1``) rather than a localizing one."""
-    m = block.multiplier
-    return m.nterms == 1 and not m.exponents.any() and m.coefficients[0] == 1.0
 
 
 def project_certificate(certificate: SOSCertificate, margin: float,
@@ -219,8 +210,8 @@ class CertificateProjection:
         r[self._constant] += b - bound  # the residual of f - bound, no longer of f - b
         keep = [np.ones(blk.size, bool) for blk in cert.blocks]
         if empty > 0:
-            r = _empty_small_rows(cert.blocks, grams, self.patterns, keep, r, empty)
-        r = _drop_forced_rows(cert.blocks, grams, self.patterns, self.eq_maps, keep, r)
+            r = empty_small_rows(cert.blocks, grams, self.patterns, keep, r, empty)
+        r = drop_forced_rows(cert.blocks, grams, self.patterns, self.eq_maps, keep, r)
         kernels = self.face_kernels(keep, bound)
         restrictions = self.restricted(keep, kernels)[1]
         r = onto_faces(grams, r, restrictions, self.patterns)
@@ -318,65 +309,6 @@ def _psd_floor(gram: NDArray[np.float64]) -> NDArray[np.float64]:
         floor = _FLOOR * max(1.0, float(np.abs(w).max()))
         out[np.ix_(live, live)] = (v * np.maximum(w, floor)) @ v.T
     return out
-
-
-def _empty_small_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float64]], patterns: list[sparse.csr_matrix],
-                      keep: list[NDArray[np.bool_]], r: NDArray[np.float64], empty: float) -> NDArray[np.float64]:
-    """Empty the rows whose diagonal is at most ``empty`` times their block's largest diagonal
-    entry, moving what they held into the residual ``r``; ``grams`` and ``keep`` are updated in place."""
-    r = r.copy()
-    for k, (b, P) in enumerate(zip(blocks, patterns)):
-        g = grams[k]
-        if not b.size:
-            continue
-        d = np.diag(g)
-        ptr, cols, vals = P.indptr, P.indices, P.data
-        for i in np.flatnonzero(d <= empty * d.max()):
-            keep[k][i] = False
-            for j in np.flatnonzero(g[i]):
-                for p, q in {(i, j), (j, i)}:
-                    lo, hi = ptr[p * b.size + q], ptr[p * b.size + q + 1]
-                    r[cols[lo:hi]] += g[p, q] * vals[lo:hi]
-            g[i, :] = 0.0
-            g[:, i] = 0.0
-    return r
-
-
-def _drop_forced_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float64]], patterns: list[sparse.csr_matrix],
-                      eq_maps: list[sparse.csr_matrix], keep: list[NDArray[np.bool_]], r: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Empty the rows of sum-of-squares blocks forced to zero (see the module notes), moving what
-    they held into the residual ``r``; ``grams`` and ``keep`` are updated in place."""
-    r = r.copy()
-    scale = max([1.0] + [float(np.abs(g).max(initial=0.0)) for g in grams])
-    static = np.zeros(r.shape[0])
-    for M in eq_maps:
-        static += np.bincount(M.indices, minlength=r.shape[0])
-    changed = True
-    while changed:
-        changed = False
-        reach = static.copy()
-        for P, kept, b in zip(patterns, keep, blocks):
-            live = np.repeat(kept, b.size) & np.tile(kept, b.size)
-            reach += np.bincount(P.indices[np.repeat(live, np.diff(P.indptr))], minlength=r.shape[0])
-        for k, (b, P, kept) in enumerate(zip(blocks, patterns, keep)):
-            if not is_sum_of_squares(b):
-                continue
-            g = grams[k]
-            ptr, cols, vals = P.indptr, P.indices, P.data
-            for i in np.flatnonzero(kept):
-                a = int(cols[ptr[i * b.size + i]])  # the one monomial 2 b_i of a sum-of-squares diagonal entry
-                if reach[a] != 1 or g[i, i] + r[a] > _FORCED * scale:
-                    continue
-                kept[i] = False
-                # the row's entries go back into the residual: sum_k Q_ik v_i v_k twice, Q_ii once
-                for j in np.flatnonzero(g[i]):
-                    for p, q in {(i, j), (j, i)}:
-                        lo, hi = ptr[p * b.size + q], ptr[p * b.size + q + 1]
-                        r[cols[lo:hi]] += g[p, q] * vals[lo:hi]
-                g[i, :] = 0.0
-                g[:, i] = 0.0
-                changed = True
-    return r
 
 
 def _dense_solver(H: NDArray[np.float64]) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:

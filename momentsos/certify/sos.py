@@ -55,7 +55,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from ..reductions import Scaling
     from ..relax.dense import MomentRelaxation
 
-__all__ = ["GramBlock", "EqualityMultiplier", "SOSCertificate", "certificate_from_blocks", "relaxation_certificate"]
+__all__ = ["GramBlock", "EqualityMultiplier", "SOSCertificate", "certificate_from_blocks", "relaxation_certificate",
+           "is_sum_of_squares"]
 
 _DENSE_LSTSQ = 4_000_000  # entries of the equality system solved densely; larger ones go to LSQR
 
@@ -423,3 +424,9 @@ def relaxation_certificate(relaxation: MomentRelaxation, grams: Sequence[NDArray
         blocks.append(GramBlock(0.5 * (Q + Q.T), basis, g))
     equalities = [(h, exps[: relaxation.basis.size_of_degree(2 * k - h.degree)]) for h in problem.equalities]
     return certificate_from_blocks(problem.objective, blocks, equalities, problem.variables)
+
+
+def is_sum_of_squares(block: GramBlock) -> bool:
+    """Whether ``block`` is a sum-of-squares part (multiplier ``1``) rather than a localizing one."""
+    m = block.multiplier
+    return m.nterms == 1 and not m.exponents.any() and m.coefficients[0] == 1.0
