@@ -1,4 +1,5 @@
-"""Forced faces: the parts of a sum-of-squares certificate that its polynomial identity fixes.
+"""Faces of the PSD cone a sum-of-squares certificate lies on: those its polynomial identity forces,
+and the coordinate faces of rows it forces, or all but leaves, empty.
 
 In an identity ``f - b = sum_j g_j v_j^T Q_j v_j + sum_i h_i p_i`` a monomial ``a`` reached by one
 Gram entry only, the pair ``(i, k), (k, i)`` of one sum-of-squares block and no other term, fixes
