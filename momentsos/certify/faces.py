@@ -236,14 +236,12 @@ def empty_small_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float64
 
 
 def drop_forced_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float64]], patterns: list[sparse.csr_matrix],
-                     eq_maps: list[sparse.csr_matrix], keep: list[NDArray[np.bool_]], r: NDArray[np.float64]) -> NDArray[np.float64]:
+                     static: NDArray[np.float64], keep: list[NDArray[np.bool_]], r: NDArray[np.float64]) -> NDArray[np.float64]:
     """Empty the rows of sum-of-squares blocks forced to zero (see :mod:`momentsos.certify.projection`), moving what
-    they held into the residual ``r``; ``grams`` and ``keep`` are updated in place."""
+    they held into the residual ``r``; ``grams`` and ``keep`` are updated in place. ``static``
+    counts, per monomial, the terms no block owns (as in :func:`fixed_cells`)."""
     r = r.copy()
     scale = max([1.0] + [float(np.abs(g).max(initial=0.0)) for g in grams])
-    static = np.zeros(r.shape[0])
-    for M in eq_maps:
-        static += np.bincount(M.indices, minlength=r.shape[0])
     changed = True
     while changed:
         changed = False

@@ -163,7 +163,7 @@ class CertificateProjection:
         gives a forced kernel ``K``, to the complement of ``K`` in them; and per block its
         :class:`Restriction` (None for a block with no row left). Built once per pattern."""
         kernels = list(kernels) or [None] * len(keep)
-        key = _pattern_key(keep) + b"".join(b"-" if K is None else np.round(K, 12).tobytes() + b"|" for K in kernels)
+        key = _pattern_key(keep) + _kernels_key(kernels)
         if key not in self._restricted:
             schur_blocks, kept_maps = [], []
             for b, P, kept, K in zip(self.certificate.blocks, self.patterns, keep, kernels):
@@ -211,11 +211,11 @@ class CertificateProjection:
         keep = [np.ones(blk.size, bool) for blk in cert.blocks]
         if empty > 0:
             r = empty_small_rows(cert.blocks, grams, self.patterns, keep, r, empty)
-        r = drop_forced_rows(cert.blocks, grams, self.patterns, self.eq_maps, keep, r)
+        r = drop_forced_rows(cert.blocks, grams, self.patterns, self._static, keep, r)
         kernels = self.face_kernels(keep, bound)
         restrictions = self.restricted(keep, kernels)[1]
         r = onto_faces(grams, r, restrictions, self.patterns)
-        key = (eta, empty, _pattern_key(keep), tuple(None if K is None else np.round(K, 12).tobytes() for K in kernels))
+        key = (eta, empty, _pattern_key(keep) + _kernels_key(kernels))
         if key not in self._corrections:
             self._corrections[key] = _Correction(self, keep, kernels, grams, eta)
         correction = self._corrections[key]
@@ -227,9 +227,8 @@ class CertificateProjection:
                 break
             # floored again (the correction moves the near-kernel by rounding), then corrected
             grams = [_psd_floor(blk.gram) for blk in out.blocks]
-            r = self.residual(dataclasses.replace(out, blocks=tuple(
-                dataclasses.replace(blk, gram=g) for blk, g in zip(out.blocks, grams))))
-            r = onto_faces(grams, r, restrictions, self.patterns)
+            floored = dataclasses.replace(out, blocks=tuple(dataclasses.replace(blk, gram=g) for blk, g in zip(out.blocks, grams)))
+            r = onto_faces(grams, self.residual(floored), restrictions, self.patterns)
             floored = dataclasses.replace(out, blocks=tuple(dataclasses.replace(blk, gram=g) for blk, g in zip(out.blocks, grams)))
             again = correction(floored, r)
             again_size = float(np.abs(self.residual(again)).max(initial=0.0))
@@ -292,6 +291,10 @@ class _Correction:
 
 def _pattern_key(keep: Sequence[NDArray[np.bool_]]) -> bytes:
     return b"".join(np.packbits(k).tobytes() + b"|" for k in keep)
+
+
+def _kernels_key(kernels: Sequence[NDArray[np.float64] | None]) -> bytes:
+    return b"".join(b"-" if K is None else np.round(K, 12).tobytes() + b"|" for K in kernels)
 
 
 def _psd_floor(gram: NDArray[np.float64]) -> NDArray[np.float64]:
