@@ -59,13 +59,7 @@ def fixed_cells(patterns: Sequence[sparse.csr_matrix], sizes: Sequence[int], sos
     coefficients of the monomials it reaches (as in :class:`~momentsos.certify.projection.CertificateProjection`),
     ``keep[j]`` marks its live rows, and ``static`` counts, per monomial, the terms no block owns
     (an equality's multiplier); a monomial with any such term fixes nothing."""
-    m = static.shape[0]
-    reach = static.astype(np.int64)
-    for P, kept, s in zip(patterns, keep, sizes):
-        if s == 0:
-            continue
-        live = np.repeat(kept, s) & np.tile(kept, s)
-        reach += np.bincount(P.indices[np.repeat(live, np.diff(P.indptr))], minlength=m)
+    reach = _reach(patterns, sizes, keep, static)
     out = []
     for P, kept, s, square in zip(patterns, keep, sizes, sos):
         idx = np.flatnonzero(kept)
@@ -78,6 +72,19 @@ def fixed_cells(patterns: Sequence[sparse.csr_matrix], sizes: Sequence[int], sos
         ok = reach[a] == np.where(i == k, 1, 2)
         out.append(np.stack([i[ok], k[ok], a[ok]], axis=1))
     return out
+
+
+def _reach(patterns: Sequence[sparse.csr_matrix], sizes: Sequence[int], keep: Sequence[NDArray[np.bool_]],
+           static: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Per monomial, how many terms of the identity reach it: ``static`` plus every entry of a kept
+    row pair of each block (``patterns`` as in :func:`fixed_cells`)."""
+    reach = static.astype(np.int64)
+    for P, kept, s in zip(patterns, keep, sizes):
+        if s == 0:
+            continue
+        live = np.repeat(kept, s) & np.tile(kept, s)
+        reach += np.bincount(P.indices[np.repeat(live, np.diff(P.indptr))], minlength=reach.shape[0])
+    return reach
 
 
 def fixed_sets(cells: NDArray[np.int64]) -> list[tuple[int, ...]]:
@@ -245,10 +252,7 @@ def drop_forced_rows(blocks: Sequence[GramBlock], grams: list[NDArray[np.float64
     changed = True
     while changed:
         changed = False
-        reach = static.copy()
-        for P, kept, b in zip(patterns, keep, blocks):
-            live = np.repeat(kept, b.size) & np.tile(kept, b.size)
-            reach += np.bincount(P.indices[np.repeat(live, np.diff(P.indptr))], minlength=r.shape[0])
+        reach = _reach(patterns, [b.size for b in blocks], keep, static)
         for k, (b, P, kept) in enumerate(zip(blocks, patterns, keep)):
             if not is_sum_of_squares(b):
                 continue
